@@ -1,0 +1,67 @@
+"""`train`: headless training with a progress bar and a line per epoch."""
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from engine.datasets import load_mnist
+from engine.errors import EngineError
+from engine.model_file import load_model, save_model
+from engine.trainer import EpochReport
+from engine.training import new_trainer, resume_trainer, to_saved_model
+
+from .options import model_spec, train_config
+
+
+def format_epoch(r: EpochReport) -> str:
+    parts = [f"epoch {r.epoch:3d}", f"loss {r.loss:.4f}", f"train {r.train_accuracy:.2%}"]
+    if r.validation_accuracy is not None:
+        parts.append(f"validation {r.validation_accuracy:.2%}")
+    if r.test_accuracy is not None:
+        parts.append(f"test {r.test_accuracy:.2%}")
+    parts.append(f"{r.seconds:.1f} s")
+    return "  ".join(parts)
+
+
+def run(args) -> int:
+    try:
+        if args.resume:
+            saved = load_model(args.resume)
+            spec = saved.spec
+            dataset = load_mnist(args.data)
+            trainer = resume_trainer(saved, dataset, epochs=args.epochs)
+        else:
+            spec, config = model_spec(args), train_config(args)
+            dataset = load_mnist(args.data)
+            trainer = new_trainer(spec, config, dataset)
+    except ValueError as e:  # an invalid combination of options
+        raise EngineError(str(e)) from None
+    name = spec.describe() if spec else "model"
+    print(f"Training {name} on {dataset.name}: {len(trainer.train_split):,} training and "
+          f"{len(trainer.validation) if trainer.validation else 0:,} validation images, "
+          f"{trainer.config.optimizer} lr {trainer.config.learning_rate:g}, {trainer.config.epochs} epochs.",
+          file=sys.stderr)
+    bar = tqdm(total=trainer.total_steps, initial=trainer.step, unit="step", dynamic_ncols=True,
+               file=sys.stderr, smoothing=0.05)
+
+    def on_step(step: int, loss: float) -> None:
+        bar.update(1)
+        if step % 20 == 0:
+            bar.set_postfix(epoch=trainer.epoch + 1, loss=f"{loss:.4f}", refresh=False)
+
+    try:
+        result = trainer.run(on_step=on_step, on_epoch=lambda r: bar.write(format_epoch(r), file=sys.stderr))
+    except KeyboardInterrupt:
+        trainer.stop()
+        bar.close()
+        print("interrupted: saving the model as it is now", file=sys.stderr)
+        result = None
+    bar.close()
+    if result is not None and not result.usable:
+        print(f"error: {result.message}", file=sys.stderr)
+        return 1
+    model = to_saved_model(trainer, spec, dataset.name)
+    save_model(args.out, model)
+    print(f"Test accuracy {model.test_accuracy:.2%}. Saved to {args.out}", file=sys.stderr)
+    return 0 if result is not None else 130

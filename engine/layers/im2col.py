@@ -1,0 +1,54 @@
+"""im2col / col2im for channels-last images (book 7.4), through strided views: no loop over pixels.
+
+Images are (N, H, W, C). A column row holds one receptive field in (kh, kw, C) order, so that
+`col @ W` with W of shape (kh*kw*C, F) gives the output directly as (N*OH*OW, F), i.e. (N, OH, OW, F).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+
+def output_size(size: int, kernel: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+def pad_images(x: np.ndarray, pad: int) -> np.ndarray:
+    if pad == 0:
+        return x
+    n, h, w, c = x.shape
+    padded = np.zeros((n, h + 2 * pad, w + 2 * pad, c), dtype=x.dtype)
+    padded[:, pad:pad + h, pad:pad + w] = x
+    return padded
+
+
+def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """A read-only view (N, OH, OW, kh, kw, C) of every receptive field of an already padded x."""
+    n, h, w, c = x.shape
+    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
+    sn, sh, sw, sc = x.strides
+    return as_strided(x, (n, oh, ow, kh, kw, c), (sn, sh * stride, sw * stride, sh, sw, sc),
+                      writeable=False)
+
+
+def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, pad: int = 0) -> np.ndarray:
+    """(N, H, W, C) -> (N*OH*OW, kh*kw*C)."""
+    win = windows(pad_images(x, pad), kh, kw, stride)
+    n, oh, ow = win.shape[:3]
+    return win.reshape(n * oh * ow, -1)  # the one copy im2col needs
+
+
+def col2im(blocks: np.ndarray, x_shape: tuple[int, ...], kh: int, kw: int, stride: int = 1,
+           pad: int = 0) -> np.ndarray:
+    """The adjoint of im2col: sums each column entry back onto the pixel it came from.
+
+    `blocks` is the column gradient split by kernel offset, (kh*kw, N*OH*OW, C), so that each
+    offset's share is one contiguous block and is added with a single vectorised operation."""
+    n, h, w, c = x_shape
+    oh, ow = output_size(h, kh, stride, pad), output_size(w, kw, stride, pad)
+    blocks = blocks.reshape(kh, kw, n, oh, ow, c)
+    dx = np.zeros((n, h + 2 * pad, w + 2 * pad, c), dtype=blocks.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dx[:, i:i + stride * oh:stride, j:j + stride * ow:stride] += blocks[i, j]
+    return dx[:, pad:pad + h, pad:pad + w] if pad else dx

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Layer
+
+
+class MaxPool2D(Layer):
+    """Max over each size x size window (book 7.5), channels-last.
+
+    Instead of gathering windows (im2col), it compares size*size strided views of the input, one
+    per position inside the window. The gradient goes to the first maximum of each window only, so
+    ties (common after ReLU) are not counted twice."""
+
+    def __init__(self, size: int = 2, stride: int | None = None):
+        self.size = size
+        self.stride = stride or size
+        self._x = self._out = None
+
+    def _offsets(self, x_shape):
+        """(slice of x, index) for each position inside the window."""
+        _, h, w, _ = x_shape
+        k, s = self.size, self.stride
+        oh, ow = (h - k) // s + 1, (w - k) // s + 1
+        return [((slice(None), slice(i, i + s * oh, s), slice(j, j + s * ow, s)), i * k + j)
+                for i in range(k) for j in range(k)]
+
+    def forward(self, x, train=False):
+        offsets = self._offsets(x.shape)
+        out = x[offsets[0][0]].copy()
+        for view, _ in offsets[1:]:
+            np.maximum(out, x[view], out=out)
+        if train:
+            self._x, self._out = x, out
+        return out
+
+    def backward(self, dout):
+        x, out = self._x, self._out
+        dx = np.zeros(x.shape, dtype=dout.dtype)
+        claimed = np.zeros(out.shape, dtype=bool)   # windows whose maximum already got the gradient
+        for view, _ in self._offsets(x.shape):
+            first_max = x[view] == out
+            first_max &= ~claimed
+            claimed |= first_max
+            if self.stride < self.size:             # overlapping windows share pixels
+                dx[view] += dout * first_max
+            else:
+                np.multiply(dout, first_max, out=dx[view])
+        return dx
+
+    def config(self):
+        return {"size": self.size, "stride": self.stride}
+
+    def output_shape(self, input_shape):
+        h, w, c = input_shape
+        k, s = self.size, self.stride
+        return ((h - k) // s + 1, (w - k) // s + 1, c)

@@ -1,0 +1,174 @@
+"""Gradient-descent update rules (book 6.1), sorted in order of increasing complexity.
+
+The base class owns the loop over parameters, L2 weight decay and the state that is saved with a
+model; each subclass only says how one array is updated from its gradient."""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import Parameter
+
+
+class Optimizer:
+    # Names of the per-parameter arrays a rule keeps between steps (saved with the model).
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, params: list[Parameter], lr: float, weight_decay: float = 0.0):
+        self.params = list(params)
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.t = 0  # steps taken
+        self.state = {name: [np.zeros_like(p.value) for p in self.params] for name in self.slots}
+        # Preallocated work space per parameter, so a step allocates nothing on the hot path.
+        self._scratch = [np.empty_like(p.value) for p in self.params]
+
+    def step(self) -> None:
+        self.t += 1
+        for i, p in enumerate(self.params):
+            grad = p.grad
+            if self.weight_decay and p.decay:
+                # L2 penalty (lambda/2)*||W||^2 added to the loss (book 6.4.2): its gradient is lambda*W.
+                grad = grad + self.weight_decay * p.value
+            self.update(i, p.value, grad)
+
+    def update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
+        """Change w in place, given its gradient g; i indexes the slots of this parameter."""
+        raise NotImplementedError
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        return {f"{name}/{i}": arr for name, arrs in self.state.items() for i, arr in enumerate(arrs)}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray], t: int) -> None:
+        for name, arrs in self.state.items():
+            for i, arr in enumerate(arrs):
+                saved = arrays[f"{name}/{i}"]
+                if saved.shape != arr.shape:
+                    raise ValueError(f"optimizer state {name}/{i} has shape {saved.shape}, expected {arr.shape}")
+                np.copyto(arr, saved)
+        self.t = t
+
+    def hyperparameters(self) -> dict[str, float]:
+        return {"lr": self.lr, "weight_decay": self.weight_decay}
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: w -= lr * g."""
+
+    def update(self, i, w, g):
+        tmp = np.multiply(g, self.lr, out=self._scratch[i])
+        w -= tmp
+
+
+class Momentum(Optimizer):
+    """SGD with momentum (Polyak 1964): v = m*v - lr*g; w += v."""
+    slots = ("v",)
+
+    def __init__(self, params, lr, momentum: float = 0.9, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = momentum
+
+    def update(self, i, w, g):
+        v = self.state["v"][i]
+        v *= self.momentum
+        v -= np.multiply(g, self.lr, out=self._scratch[i])
+        w += v
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "momentum": self.momentum}
+
+
+class Nesterov(Momentum):
+    """Nesterov's accelerated gradient (Nesterov 1983), as reformulated by Bengio et al. 2012 (arXiv:1212.0901)."""
+
+    def update(self, i, w, g):
+        m, v, tmp = self.momentum, self.state["v"][i], self._scratch[i]
+        v *= m
+        v -= np.multiply(g, self.lr, out=tmp)
+        w += np.multiply(v, m * m, out=tmp)
+        w -= np.multiply(g, (1 + m) * self.lr, out=tmp)
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi et al. 2011): per-weight steps shrink with the sum of squared gradients."""
+    slots = ("h",)
+    eps = 1e-7
+
+    def update(self, i, w, g):
+        h, tmp = self.state["h"][i], self._scratch[i]
+        h += np.multiply(g, g, out=tmp)
+        self._scaled_step(w, g, h, tmp)
+
+    def _scaled_step(self, w, g, h, tmp):
+        """w -= lr * g / (sqrt(h) + eps), through the scratch buffer."""
+        np.sqrt(h, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.lr
+        w -= tmp
+
+
+class RMSProp(AdaGrad):
+    """RMSProp (Tieleman & Hinton 2012): AdaGrad with an exponentially decaying sum."""
+
+    def __init__(self, params, lr, decay: float = 0.99, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.decay = decay
+
+    def update(self, i, w, g):
+        h, tmp = self.state["h"][i], self._scratch[i]
+        h *= self.decay
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - self.decay
+        h += tmp
+        self._scaled_step(w, g, h, tmp)
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "decay": self.decay}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2014, arXiv:1412.6980), with the bias-corrected moments of Algorithm 1."""
+    slots = ("m", "v")
+
+    def __init__(self, params, lr, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def update(self, i, w, g):
+        b1, b2 = self.beta1, self.beta2
+        m, v, tmp = self.state["m"][i], self.state["v"][i], self._scratch[i]
+        m *= b1
+        m += np.multiply(g, 1 - b1, out=tmp)
+        v *= b2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - b2
+        v += tmp
+        # w -= lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m/(1-b1^t) and v_hat = v/(1-b2^t)
+        np.sqrt(v, out=tmp)
+        tmp *= 1.0 / np.sqrt(1 - b2 ** self.t)
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr / (1 - b1 ** self.t)
+        w -= tmp
+
+    def hyperparameters(self):
+        return {**super().hyperparameters(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
+    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam,
+}
+
+# The book's learning rates for each rule (chapter 6), a sensible start for MNIST.
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 0.001, "adam": 0.001}
+
+
+def make_optimizer(name: str, params: list[Parameter], lr: float | None = None,
+                   weight_decay: float = 0.0) -> Optimizer:
+    try:
+        cls = OPTIMIZERS[name]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}") from None
+    return cls(params, lr=DEFAULT_LR[name] if lr is None else lr, weight_decay=weight_decay)

@@ -1,0 +1,221 @@
+"""Minibatch training with a validation split, callbacks, pause/stop, and exact resumption.
+
+Every random choice is drawn from a generator seeded by (seed, purpose, epoch or step), so a run
+is reproducible from its seed and a run resumed from a saved step continues exactly as if it had
+never stopped."""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from .augment import Augmentation
+from .datasets import Split
+from .errors import TrainingDiverged
+from .network import Network
+from .optimizers import DEFAULT_LR, OPTIMIZERS, Optimizer, make_optimizer
+from .schedules import SCHEDULES, Schedule
+
+# Purposes, mixed into seeds so that each kind of randomness has its own stream.
+_SHUFFLE, _STEP, _TRAIN_EVAL = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (what to train is a ModelSpec)."""
+    optimizer: str = "adam"
+    lr: float | None = None          # None: the optimizer's usual rate (DEFAULT_LR)
+    batch_size: int = 100
+    epochs: int = 5
+    weight_decay: float = 0.0
+    schedule: str = "constant"       # constant, step or cosine
+    step_epochs: int = 2             # "step": multiply the rate by step_gamma every this many epochs
+    step_gamma: float = 0.5
+    validation: int = 5000           # images held out of the training set
+    train_size: int | None = None    # train on only this many of the remaining images (None: all)
+    seed: int = 0
+    augment: bool = False
+    eval_test: bool = False          # also measure test accuracy after every epoch
+    train_eval_size: int = 10000     # train accuracy is measured on this many training images
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.batch_size < 1 or self.epochs < 1:
+            raise ValueError("batch size and epochs must be at least 1")
+        if self.lr is not None and not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"the learning rate must be a positive number, got {self.lr}")
+        if self.train_size is not None and self.train_size < 1:
+            raise ValueError(f"the training subset needs at least one image, got {self.train_size}")
+        if self.weight_decay < 0:
+            raise ValueError(f"weight decay cannot be negative, got {self.weight_decay}")
+
+    @property
+    def learning_rate(self) -> float:
+        return DEFAULT_LR[self.optimizer] if self.lr is None else self.lr
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class EpochReport:
+    epoch: int                       # 1-based
+    step: int                        # steps taken so far
+    loss: float                      # mean training loss over the epoch
+    train_accuracy: float
+    validation_accuracy: float | None
+    test_accuracy: float | None
+    seconds: float
+    lr: float
+
+
+@dataclass
+class History:
+    losses: list[float] = field(default_factory=list)       # one per step
+    epochs: list[EpochReport] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"epochs": [asdict(e) for e in self.epochs]}
+
+    @classmethod
+    def from_json(cls, data: dict, losses: np.ndarray | None = None) -> History:
+        return cls([float(v) for v in (losses if losses is not None else [])],
+                   [EpochReport(**e) for e in data.get("epochs", [])])
+
+
+@dataclass
+class TrainResult:
+    status: str                      # "finished", "stopped" or "diverged"
+    message: str
+    step: int
+    history: History
+
+    @property
+    def usable(self) -> bool:
+        """Whether the network's weights are worth keeping (a diverged run's are NaN)."""
+        return self.status != "diverged"
+
+
+StepCallback = Callable[[int, float], None]
+EpochCallback = Callable[[EpochReport], None]
+
+
+class Trainer:
+    """Trains a network on a training split, judged on a validation split after every epoch.
+
+    stop(), pause() and resume() may be called from any thread; they take effect between two batches."""
+
+    def __init__(self, network: Network, train: Split, config: TrainConfig,
+                 validation: Split | None = None, test: Split | None = None,
+                 optimizer: Optimizer | None = None, step: int = 0, history: History | None = None):
+        if len(train) == 0:
+            raise ValueError("the training set is empty")
+        self.network, self.train_split, self.config = network, train, config
+        self.validation, self.test = validation, test
+        self.optimizer = optimizer or make_optimizer(config.optimizer, network.parameters(),
+                                                     config.learning_rate, config.weight_decay)
+        self.step = step
+        self.history = history or History()
+        self.steps_per_epoch = math.ceil(len(train) / config.batch_size)
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self.schedule = Schedule(config.schedule, total_steps=self.total_steps,
+                                 step_every=config.step_epochs * self.steps_per_epoch, gamma=config.step_gamma)
+        self.augmentation = Augmentation() if config.augment else None
+        eval_rng = np.random.default_rng([config.seed, _TRAIN_EVAL])
+        self._train_eval = eval_rng.permutation(len(train))[:config.train_eval_size]
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    # Control, from any thread.
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused run must wake up to notice
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def epoch(self) -> int:
+        """The epoch in progress, 0-based."""
+        return self.step // self.steps_per_epoch
+
+    def learning_rate(self, step: int) -> float:
+        return self.config.learning_rate * self.schedule.factor(step)
+
+    def run(self, on_step: StepCallback | None = None, on_epoch: EpochCallback | None = None) -> TrainResult:
+        cfg = self.config
+        n = len(self.train_split)
+        try:
+            while self.step < self.total_steps:
+                epoch = self.epoch
+                order = np.random.default_rng([cfg.seed, _SHUFFLE, epoch]).permutation(n)
+                started, losses = time.perf_counter(), []
+                for b in range(self.step % self.steps_per_epoch, self.steps_per_epoch):
+                    self._running.wait()
+                    if self._stop.is_set():
+                        return self._result("stopped", f"Stopped at step {self.step} (epoch {epoch + 1}).")
+                    loss = self._train_step(order[b * cfg.batch_size:(b + 1) * cfg.batch_size])
+                    losses.append(loss)
+                    if on_step:
+                        on_step(self.step, loss)
+                report = self._end_epoch(epoch, losses, time.perf_counter() - started)
+                if on_epoch:
+                    on_epoch(report)
+        except TrainingDiverged as e:
+            return self._result("diverged", str(e))
+        return self._result("finished", f"Finished {cfg.epochs} epochs ({self.step} steps).")
+
+    def _train_step(self, batch: np.ndarray) -> float:
+        rng = np.random.default_rng([self.config.seed, _STEP, self.step])
+        x, t = self.train_split.x[batch], self.train_split.t[batch]
+        if self.augmentation:
+            x = self.augmentation(x, rng)
+        self.network.set_rng(rng)
+        with np.errstate(over="ignore", invalid="ignore"):   # a diverging run is reported below, not warned about
+            loss = self.network.gradient(x, t)
+        if not math.isfinite(loss):
+            lr = self.learning_rate(self.step)
+            raise TrainingDiverged(
+                f"The loss became {loss} at step {self.step + 1} (epoch {self.epoch + 1}), so training stopped. "
+                f"The learning rate {lr:g} is probably too high for {self.config.optimizer}: try {lr / 10:g}.")
+        self.optimizer.lr = self.learning_rate(self.step)
+        self.optimizer.step()
+        self.step += 1
+        self.history.losses.append(loss)
+        return loss
+
+    def _end_epoch(self, epoch: int, losses: list[float], seconds: float) -> EpochReport:
+        net, cfg = self.network, self.config
+        subset = self._train_eval
+        report = EpochReport(
+            epoch=epoch + 1, step=self.step,
+            loss=float(np.mean(losses)) if losses else float("nan"),
+            train_accuracy=net.accuracy(self.train_split.x[subset], self.train_split.t[subset]),
+            validation_accuracy=net.accuracy(self.validation.x, self.validation.t) if self.validation else None,
+            test_accuracy=net.accuracy(self.test.x, self.test.t) if cfg.eval_test and self.test else None,
+            seconds=seconds, lr=self.learning_rate(self.step - 1))
+        self.history.epochs.append(report)
+        return report
+
+    def _result(self, status: str, message: str) -> TrainResult:
+        return TrainResult(status, message, self.step, self.history)

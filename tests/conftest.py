@@ -1,0 +1,31 @@
+"""Shared fixtures. Tests run headless and never touch the real user folder."""
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Saved models, samples and settings of a test go to its own temporary folder."""
+    home = tmp_path / "scratchnet-home"
+    monkeypatch.setenv("SCRATCHNET_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    from engine.datasets import load_mnist
+    return load_mnist()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
