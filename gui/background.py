@@ -1,0 +1,117 @@
+"""Running a computation off the GUI thread: a worker QObject moved to its own QThread.
+
+The computation talks back only through signals (queued to the GUI thread), and can be asked to
+stop. `shutdown()` stops it, then `quit()` and `wait()` the thread before it goes away."""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+
+class JobContext:
+    """What a job function gets: a way to report progress and to learn that it should stop."""
+
+    def __init__(self, report: Callable[[Any], None]):
+        self.report = report
+        # Set when nobody will look at the result any more (the window is closing): skip extra work.
+        self.abandoned = False
+        self._cancelled = threading.Event()
+        self._on_cancel: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from any thread) when the job is cancelled; at once if it already was."""
+        with self._lock:
+            self._on_cancel.append(callback)
+            already = self._cancelled.is_set()
+        if already:
+            callback()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled.set()
+            callbacks = list(self._on_cancel)
+        for callback in callbacks:
+            callback()
+
+
+class _Worker(QObject):
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, fn: Callable[[JobContext], Any], context: JobContext):
+        super().__init__()
+        self._fn, self._context = fn, context
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._fn(self._context)
+        except (EngineError, ValueError, OSError) as e:
+            self.failed.emit(str(e))
+        except Exception as e:  # a bug: keep the app alive, show it, and log the traceback
+            log.error("background job failed:\n%s", traceback.format_exc())
+            self.failed.emit(f"Unexpected error: {type(e).__name__}: {e}")
+        else:
+            self.succeeded.emit(result)
+
+
+class BackgroundJob(QObject):
+    """One run of `fn(context)` in a thread of its own. Create, connect, start()."""
+
+    progressed = Signal(object)   # whatever fn passes to context.report()
+    succeeded = Signal(object)    # fn's return value
+    failed = Signal(str)          # a message for the user
+    ended = Signal()              # after succeeded or failed, once the thread has stopped
+
+    def __init__(self, fn: Callable[[JobContext], Any], parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread = QThread()
+        self.context = JobContext(self._emit_progress)
+        self._worker = _Worker(fn, self.context)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progressed.connect(self.progressed)
+        self._worker.succeeded.connect(self.succeeded)
+        self._worker.failed.connect(self.failed)
+        self._worker.succeeded.connect(self._thread.quit)
+        self._worker.failed.connect(self._thread.quit)
+        self._thread.finished.connect(self.ended)
+        self._running = False
+        self._thread.finished.connect(self._mark_stopped)
+
+    def _emit_progress(self, value: Any) -> None:
+        self._worker.progressed.emit(value)
+
+    def _mark_stopped(self) -> None:
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread.start()
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def cancel(self) -> None:
+        self.context.cancel()
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Cancel, then wait for the thread to end. True when it did."""
+        self.cancel()
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)

@@ -1,0 +1,84 @@
+"""The main window: tabs, menus, status bar; it wires the tabs to the shared model library."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
+
+from .about import show_about
+from .draw_tab import DrawTab
+from .model_library import ModelLibrary
+from .settings import app_settings
+from .train_tab import TrainTab
+
+
+class MainWindow(QMainWindow):
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle("ScratchNet")
+        self.settings = app_settings()
+        self.library = ModelLibrary(self)
+        self.draw_tab = DrawTab(self.library, self.settings)
+        self.train_tab = TrainTab(self.library, self.settings)
+        self.canvas = self.draw_tab.canvas
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.draw_tab, "Draw")
+        self.tabs.addTab(self.train_tab, "Train")
+        self.setCentralWidget(self.tabs)
+        for tab in (self.draw_tab, self.train_tab):
+            tab.status.connect(self.show_status)
+            tab.error.connect(self.show_error)
+        self._build_menus()
+        problems = self.library.load_bundled()
+        if problems:
+            self.show_status("Some bundled models could not be loaded: " + "; ".join(problems))
+        elif self.library.active:
+            self.show_status(f"Ready. Model: {self.library.active.summary()}")
+        self.resize(1180, 760)
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open model…", self.draw_tab.open_model_dialog, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "&Save model…", self.train_tab.save_dialog, QKeySequence.StandardKey.Save)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._action(edit_menu, "&Undo stroke", self.canvas.undo, QKeySequence.StandardKey.Undo)
+        self._action(edit_menu, "&Clear canvas", self.canvas.clear, QKeySequence(Qt.Key.Key_Escape))
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About ScratchNet", lambda: show_about(self))
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # Public API (../shared/CONTRACT.md).
+    def current_probabilities(self) -> np.ndarray:
+        """The ten probabilities the window shows (all zeros while the canvas is blank)."""
+        return self.draw_tab.current_probabilities()
+
+    # Messages.
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+
+    def show_error(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(f"{title}: {message.splitlines()[0]}", 15000)
+        if self.isVisible():
+            QMessageBox.warning(self, title, message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.train_tab.form.save()
+        self.train_tab.shutdown()
+        self.draw_tab.shutdown()
+        self.settings.sync()
+        super().closeEvent(event)

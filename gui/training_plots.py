@@ -1,0 +1,100 @@
+"""Live plots of a training run: loss per step (raw and smoothed) and accuracy per epoch.
+
+The worker's numbers land in NumPy buffers; one QTimer redraws a few times a second with setData,
+so plotting never slows training down. The previous run stays visible, muted, for comparison."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from .series_buffer import SeriesBuffer, exponential_smoothing
+from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, add_legend, style_plot
+
+REDRAW_MS = 200
+SMOOTHING = 0.05
+
+
+class TrainingPlots(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loss_plot = pg.PlotWidget()
+        self.accuracy_plot = pg.PlotWidget()
+        loss = style_plot(self.loss_plot, "Training loss", left="cross-entropy", bottom="step")
+        accuracy = style_plot(self.accuracy_plot, "Accuracy", left="accuracy", bottom="epoch")
+        self._loss_legend = add_legend(loss)
+        self._accuracy_legend = add_legend(accuracy, offset=(-10, -10))
+        loss.setClipToView(True)
+        loss.setDownsampling(auto=True, mode="mean")
+        accuracy.setYRange(0.8, 1.0)
+        dashed = pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine)
+        self._previous_loss = loss.plot(pen=dashed)
+        self._raw = loss.plot(pen=pg.mkPen(ACCENT_SOFT, width=1), name="loss")
+        self._smooth = loss.plot(pen=pg.mkPen(ACCENT, width=2.5), name="smoothed")
+        self._previous_train = accuracy.plot(pen=dashed)
+        self._previous_val = accuracy.plot(pen=dashed)
+        self._train = accuracy.plot(pen=pg.mkPen(ACCENT, width=2.5), symbol="o", symbolSize=7,
+                                    symbolBrush=ACCENT, symbolPen=None, name="train")
+        self._val = accuracy.plot(pen=pg.mkPen(SECOND, width=2.5), symbol="s", symbolSize=7,
+                                  symbolBrush=SECOND, symbolPen=None, name="validation")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.loss_plot, 3)
+        layout.addWidget(self.accuracy_plot, 2)
+
+        self.steps = SeriesBuffer(3)      # step, loss, smoothed loss
+        self.epochs = SeriesBuffer(3)     # epoch, train accuracy, validation accuracy
+        self._previous: tuple[SeriesBuffer, SeriesBuffer] | None = None
+        self._dirty = False
+        self._timer = QTimer(self, interval=REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+
+    def begin_run(self) -> None:
+        """Keep the finished run as the one to compare with, and start empty."""
+        if len(self.steps):
+            if self._previous is None:   # the legend names the earlier run once there is one
+                self._loss_legend.addItem(self._previous_loss, "previous run (smoothed)")
+                self._accuracy_legend.addItem(self._previous_val, "previous run")
+            self._previous = (self.steps, self.epochs)
+            self.steps, self.epochs = SeriesBuffer(3), SeriesBuffer(3)
+        self._dirty = True
+        self.redraw()
+
+    def add_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
+        if not len(steps):
+            return
+        start = self.steps.column(2)[-1] if len(self.steps) else None
+        smooth = exponential_smoothing(np.asarray(losses, float), SMOOTHING, start)
+        self.steps.extend(np.column_stack([steps, losses, smooth]))
+        self._dirty = True
+
+    def add_epoch(self, epoch: int, train_accuracy: float, validation_accuracy: float | None) -> None:
+        self.epochs.extend([epoch, train_accuracy, np.nan if validation_accuracy is None else validation_accuracy])
+        self._dirty = True
+
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        s, e = self.steps, self.epochs
+        self._raw.setData(s.column(0), s.column(1))
+        self._smooth.setData(s.column(0), s.column(2))
+        self._train.setData(e.column(0), e.column(1))
+        valid = ~np.isnan(e.column(2))
+        self._val.setData(e.column(0)[valid], e.column(2)[valid])
+        if self._previous:
+            ps, pe = self._previous
+            self._previous_loss.setData(ps.column(0), ps.column(2))
+            self._previous_train.setData(pe.column(0), pe.column(1))
+            self._previous_val.setData(pe.column(0), pe.column(2))
+        accuracies = np.concatenate([e.column(1), e.column(2)[valid]])
+        if len(accuracies):
+            low = float(np.nanmin(accuracies))
+            self.accuracy_plot.getPlotItem().setYRange(min(0.8, np.floor(low * 20) / 20), 1.0, padding=0.02)
+
+    def point_counts(self) -> tuple[int, int]:
+        """(loss points, epoch points) of the current run, as plotted."""
+        return len(self._raw.getData()[0] if self._raw.getData()[0] is not None else []), \
+            len(self._train.getData()[0] if self._train.getData()[0] is not None else [])
