@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from .about import show_about
 from .draw_tab import DrawTab
+from .explore import explore_tabs
+from .handwriting import handwriting_tabs
 from .model_library import ModelLibrary
 from .settings import app_settings
 from .train_tab import TrainTab
@@ -26,6 +28,10 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.draw_tab, "Draw")
         self.tabs.addTab(self.train_tab, "Train")
+        extra = handwriting_tabs(self.library, self.settings, self.draw_tab, self.train_tab) + \
+            explore_tabs(self.library, self.settings, self.canvas, self.train_tab)
+        for title, widget in extra:
+            self.tabs.addTab(widget, title)
         self.setCentralWidget(self.tabs)
         for tab in (self.draw_tab, self.train_tab):
             tab.status.connect(self.show_status)
@@ -78,7 +84,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.train_tab.form.save()
-        self.train_tab.shutdown()
-        self.draw_tab.shutdown()
+        for i in range(self.tabs.count()):   # every tab with work in a thread stops it and waits
+            shutdown = getattr(self.tabs.widget(i), "shutdown", None)
+            if shutdown:
+                shutdown()
         self.settings.sync()
         super().closeEvent(event)
