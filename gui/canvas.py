@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen, QShortcut
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.preprocess import to_mnist
@@ -40,10 +40,6 @@ class DrawingCanvas(QWidget):
         self.setSizePolicy(policy)
         self.setToolTip("Draw a digit with the left mouse button.\nRight-click or Esc clears, Ctrl+Z undoes a stroke.")
         self.setAccessibleName("Drawing canvas")
-        for keys, slot in ((QKeySequence.StandardKey.Undo, self.undo), (QKeySequence(Qt.Key.Key_Escape), self.clear)):
-            shortcut = QShortcut(keys, self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
 
     # The drawing.
     def strokes(self) -> list[np.ndarray]:
@@ -145,6 +141,16 @@ class DrawingCanvas(QWidget):
             painter.drawText(QRectF(0, 0, sheet.width(), sheet.height()), Qt.AlignmentFlag.AlignCenter,
                              "Draw a digit here")
         painter.end()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Keys rather than QShortcuts, so a window that offers the same commands in its menus
+        # (as the main window does) does not make them ambiguous.
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.undo()
+        elif event.key() == Qt.Key.Key_Escape:
+            self.clear()
+        else:
+            super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

@@ -54,8 +54,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(edit_menu, "&Undo stroke", self.canvas.undo, QKeySequence.StandardKey.Undo)
-        self._action(edit_menu, "&Clear canvas", self.canvas.clear, QKeySequence(Qt.Key.Key_Escape))
+        # Drawing commands, live only while the Draw tab is shown (Esc must not wipe a drawing
+        # from another tab).
+        self._draw_actions = [
+            self._action(edit_menu, "&Undo stroke", self.canvas.undo, QKeySequence.StandardKey.Undo),
+            self._action(edit_menu, "&Clear canvas", self.canvas.clear, QKeySequence(Qt.Key.Key_Escape)),
+        ]
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About ScratchNet", lambda: show_about(self))
 
@@ -67,6 +72,10 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
+    def _on_tab_changed(self, index: int) -> None:
+        for action in self._draw_actions:
+            action.setEnabled(self.tabs.widget(index) is self.draw_tab)
+
     # Public API (../shared/CONTRACT.md).
     def current_probabilities(self) -> np.ndarray:
         """The ten probabilities the window shows (all zeros while the canvas is blank)."""
@@ -77,9 +86,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
 
     def show_error(self, title: str, message: str) -> None:
+        """A window-modal message that does not block the event loop (training and plots go on)."""
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0]}", 15000)
-        if self.isVisible():
-            QMessageBox.warning(self, title, message)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("errorDialog")
+        box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -231,9 +231,9 @@ class TrainTab(QWidget):
             if self.pause_button.isChecked():
                 self._trainer.pause()
         elif kind == "steps":
-            _, steps, losses = message
-            self.plots.add_steps(steps + 1, losses)
-            self._update_progress(int(steps[-1]) + 1)
+            _, steps, losses = message       # steps count from 1: "after step n"
+            self.plots.add_steps(steps, losses)
+            self._update_progress(int(steps[-1]))
         elif kind == "epoch":
             report: EpochReport = message[1]
             self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)

@@ -1,0 +1,138 @@
+"""The Train tab: a real (tiny) run in the worker thread, with pause, stop and closing mid-run."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gui.main_window import MainWindow
+from tests.conftest import ROOT
+
+TINY = {"arch": "mlp", "hidden": "20", "epochs": 3, "train_size": 3000, "validation": 500, "batch_size": 50,
+        "optimizer": "adam", "lr": 0.005, "schedule": "constant"}
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    w.tabs.setCurrentWidget(w.train_tab)
+    yield w
+    w.close()
+
+
+def start(window, **values):
+    tab = window.train_tab
+    tab.form.set_values({**tab.form.values(), **TINY, **values})
+    tab.start_button.click()
+    return tab
+
+
+def test_a_tiny_run_delivers_plot_points_epochs_and_a_model(window, qtbot):
+    tab = start(window)
+    models_before = len(window.library.entries())
+    qtbot.waitUntil(lambda: not tab.is_training(), timeout=60000)
+    tab.plots.redraw()
+    steps, epochs = tab.plots.point_counts()
+    assert steps == 3 * 60 and epochs == 3
+    np.testing.assert_array_equal(tab.plots.steps.column(0), np.arange(1, 181))
+    assert tab.progress.format() == "Finished" and tab.progress.value() == tab.progress.maximum()
+    # The trained model is in the library, active, and saved with its history on request.
+    assert len(window.library.entries()) == models_before + 1
+    entry = window.library.active
+    assert entry.origin == "trained" and "MLP 784-20-10" in entry.name
+    assert entry.model.test_accuracy > 0.8
+    assert tab.save_button.isEnabled()
+    path = window.settings.fileName().replace("settings.ini", "saved.npz")
+    assert tab.save(path)
+    from engine.model_file import load_model
+    saved = load_model(path)
+    assert len(saved.history.epochs) == 3 and len(saved.history.losses) == 180
+
+
+def test_pause_resume_and_stop_respond_within_a_batch(window, qtbot):
+    tab = start(window, epochs=50, train_size=20000)
+    qtbot.waitUntil(lambda: tab._trainer is not None and tab._trainer.step > 5, timeout=30000)
+    tab.pause_button.click()
+    assert tab.pause_button.text() == "Resume"
+    qtbot.wait(150)                                       # let the batch in flight finish
+    paused_at = tab._trainer.step
+    qtbot.wait(500)
+    assert tab._trainer.step == paused_at                 # nothing ran while paused
+    tab.pause_button.click()
+    qtbot.waitUntil(lambda: tab._trainer.step > paused_at + 3, timeout=10000)
+    tab.stop_button.click()
+    qtbot.waitUntil(lambda: not tab.is_training(), timeout=10000)
+    assert tab.progress.format().startswith("Stopped at step")
+    assert window.library.active.origin == "trained"      # a stopped run's model is usable too
+    assert tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
+
+
+def test_a_diverging_run_says_so_in_the_window(window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+    tab = start(window, optimizer="momentum", lr=9.9, init="std", init_std=10.0, hidden="200, 200", epochs=2)
+    qtbot.waitUntil(lambda: not tab.is_training(), timeout=60000)
+    dialogs = [d for d in window.findChildren(QMessageBox) if d.windowTitle() == "Training diverged"]
+    if tab.progress.format() != "Diverged":
+        pytest.skip("this run did not diverge on this machine")  # pragma: no cover
+    assert dialogs and "learning rate" in dialogs[0].text()
+    assert window.library.active.origin == "bundled"      # a NaN model is never offered
+
+
+def test_bad_settings_are_explained(window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+    tab = window.train_tab
+    tab.form.hidden.setText("lots")
+    tab.start_button.click()
+    assert not tab.is_training()
+    dialog = [d for d in window.findChildren(QMessageBox) if d.windowTitle() == "Check the settings"][0]
+    assert "Hidden layers" in dialog.text()
+
+
+def test_settings_are_remembered(qtbot):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.train_tab.form.set_values({**first.train_tab.form.values(), "optimizer": "rmsprop", "lr": 0.0007,
+                                     "hidden": "64, 32", "augment": True, "epochs": 7})
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    values = second.train_tab.form.values()
+    assert (values["optimizer"], values["lr"], values["hidden"], values["augment"], values["epochs"]) == \
+        ("rmsprop", 0.0007, "64, 32", True, 7)
+    second.close()
+
+
+CLOSE_DURING_TRAINING = """
+import sys, time
+from PySide6.QtWidgets import QApplication
+from gui.app import make_application
+app = make_application([])
+from gui.main_window import MainWindow
+w = MainWindow(); w.show()
+tab = w.train_tab
+tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "8, 16", "epochs": 5})
+tab.start()
+deadline = time.monotonic() + 60
+while (tab._trainer is None or tab._trainer.step < 3) and time.monotonic() < deadline:
+    app.processEvents(); time.sleep(0.01)
+assert tab._trainer is not None and tab._trainer.step >= 3, "training did not start"
+started = time.monotonic()
+w.close()
+print(f"closed in {time.monotonic() - started:.2f} s", flush=True)
+app.processEvents()
+del w
+"""
+
+
+def test_closing_the_window_during_training_stops_cleanly(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SCRATCHNET_HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", CLOSE_DURING_TRAINING], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "QThread: Destroyed while thread is still running" not in proc.stderr
+    seconds = float(proc.stdout.split("closed in ")[1].split()[0])
+    assert seconds < 5
