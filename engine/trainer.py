@@ -16,6 +16,7 @@ import numpy as np
 from .augment import Augmentation
 from .datasets import Split
 from .errors import TrainingDiverged
+from .layers import Dropout
 from .network import Network
 from .optimizers import DEFAULT_LR, OPTIMIZERS, Optimizer, make_optimizer
 from .schedules import SCHEDULES, Schedule
@@ -110,6 +111,7 @@ class TrainResult:
 
 StepCallback = Callable[[int, float], None]
 EpochCallback = Callable[[EpochReport], None]
+EndCallback = Callable[[TrainResult], None]
 
 
 class Trainer:
@@ -133,6 +135,8 @@ class Trainer:
         self.schedule = Schedule(config.schedule, total_steps=self.total_steps,
                                  step_every=config.step_epochs * self.steps_per_epoch, gamma=config.step_gamma)
         self.augmentation = Augmentation() if config.augment else None
+        # Whether a step draws random numbers (augmentation, dropout); if not, it needs no generator.
+        self._random_steps = self.augmentation is not None or any(isinstance(layer, Dropout) for layer in network)
         eval_rng = np.random.default_rng([config.seed, _TRAIN_EVAL])
         self._train_eval = eval_rng.permutation(len(train))[:config.train_eval_size]
         self._stop = threading.Event()
@@ -162,7 +166,16 @@ class Trainer:
     def learning_rate(self, step: int) -> float:
         return self.config.learning_rate * self.schedule.factor(step)
 
-    def run(self, on_step: StepCallback | None = None, on_epoch: EpochCallback | None = None) -> TrainResult:
+    def run(self, on_step: StepCallback | None = None, on_epoch: EpochCallback | None = None,
+            on_end: EndCallback | None = None) -> TrainResult:
+        """Train until done, stopped or diverged. Callbacks run in the calling thread: after every
+        step, after every epoch, and once at the end with the result (which is also returned)."""
+        result = self._run(on_step, on_epoch)
+        if on_end:
+            on_end(result)
+        return result
+
+    def _run(self, on_step: StepCallback | None, on_epoch: EpochCallback | None) -> TrainResult:
         cfg = self.config
         n = len(self.train_split)
         try:
@@ -186,11 +199,12 @@ class Trainer:
         return self._result("finished", f"Finished {cfg.epochs} epochs ({self.step} steps).")
 
     def _train_step(self, batch: np.ndarray) -> float:
-        rng = np.random.default_rng([self.config.seed, _STEP, self.step])
         x, t = self.train_split.x[batch], self.train_split.t[batch]
-        if self.augmentation:
-            x = self.augmentation(x, rng)
-        self.network.set_rng(rng)
+        if self._random_steps:
+            rng = np.random.default_rng([self.config.seed, _STEP, self.step])
+            if self.augmentation:
+                x = self.augmentation(x, rng)
+            self.network.set_rng(rng)
         with np.errstate(over="ignore", invalid="ignore"):   # a diverging run is reported below, not warned about
             loss = self.network.gradient(x, t)
         if not math.isfinite(loss):

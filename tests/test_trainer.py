@@ -21,10 +21,11 @@ def small_mnist(mnist):
 def test_a_short_real_run_learns(small_mnist):
     """MLP 784-100-10, Adam, 2 epochs (200 steps) on 10,000 images: above 87% on unseen test images
     (89% was measured; a network that does not learn stays near 10%)."""
-    steps, epochs = [], []
+    steps, epochs, ends = [], [], []
     model, result = train(ModelSpec(hidden=(100,)), TrainConfig(epochs=2, validation=2000, eval_test=True),
-                          small_mnist, on_step=lambda s, l: steps.append(l), on_epoch=epochs.append)
-    assert result.status == "finished"
+                          small_mnist, on_step=lambda s, l: steps.append(l), on_epoch=epochs.append,
+                          on_end=ends.append)
+    assert result.status == "finished" and ends == [result]
     assert len(steps) == 200 and [e.epoch for e in epochs] == [1, 2]
     assert np.mean(steps[-20:]) < np.mean(steps[:20]) / 3
     assert model.test_accuracy > 0.87
