@@ -4,6 +4,8 @@ The base class owns the loop over parameters, L2 weight decay and the state that
 model; each subclass only says how one array is updated from its gradient."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .layers import Parameter
@@ -144,12 +146,14 @@ class Adam(Optimizer):
         np.multiply(g, g, out=tmp)
         tmp *= 1 - b2
         v += tmp
-        # w -= lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m/(1-b1^t) and v_hat = v/(1-b2^t)
+        # w -= lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m/(1-b1^t) and v_hat = v/(1-b2^t),
+        # rewritten as lr * c2/(1-b1^t) * m / (sqrt(v) + eps*c2) with c2 = sqrt(1-b2^t): the same
+        # number, one pass over the array fewer.
+        c2 = math.sqrt(1 - b2 ** self.t)   # a Python float: a NumPy float64 would upcast float32 arrays
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / np.sqrt(1 - b2 ** self.t)
-        tmp += self.eps
+        tmp += self.eps * c2
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / (1 - b1 ** self.t)
+        tmp *= self.lr * c2 / (1 - b1 ** self.t)
         w -= tmp
 
     def hyperparameters(self):

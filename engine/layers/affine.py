@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..init import weight_std
-from .base import Layer, Parameter
+from .base import Layer, Parameter, column_sums
 
 
 class Affine(Layer):
@@ -30,7 +30,7 @@ class Affine(Layer):
     def backward(self, dout):
         np.matmul(self._x.T, dout, out=self.W.grad)
         if self.b is not None:
-            np.sum(dout, axis=0, out=self.b.grad)
+            column_sums(dout, out=self.b.grad)
         return dout @ self.W.value.T if self.input_grad else None
 
     def parameters(self):

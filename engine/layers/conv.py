@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..init import weight_std
-from .base import Layer, Parameter
+from .base import Layer, Parameter, Workspace, column_sums
 from .im2col import col2im, im2col, output_size
 
 
@@ -24,31 +24,35 @@ class Conv2D(Layer):
         self.W = Parameter(w.astype(dtype))
         self.b = Parameter(np.zeros(out_channels, dtype=dtype), "b", decay=False) if bias else None
         self._col = self._x_shape = None
+        self._workspace = Workspace()
 
     def forward(self, x, train=False):
-        n, h, w, _ = x.shape
+        n, h, w, c = x.shape
         k = self.kernel
-        col = im2col(x, k, k, self.stride, self.pad)
+        oh, ow = output_size(h, k, self.stride, self.pad), output_size(w, k, self.stride, self.pad)
+        # Training keeps the column matrix for backward(), in the same buffer every step.
+        buffer = self._workspace.get("col", (n * oh * ow * k * k * c,), x.dtype) if train else None
+        col = im2col(x, k, k, self.stride, self.pad, out=buffer)
         out = col @ self.W.value.reshape(-1, self.out_channels)
         if self.b is not None:
             out += self.b.value
         if train:
             self._col, self._x_shape = col, x.shape
-        oh, ow = output_size(h, k, self.stride, self.pad), output_size(w, k, self.stride, self.pad)
         return out.reshape(n, oh, ow, self.out_channels)
 
     def backward(self, dout):
         dout = dout.reshape(-1, self.out_channels)
         np.matmul(self._col.T, dout, out=self.W.grad.reshape(-1, self.out_channels))
         if self.b is not None:
-            np.sum(dout, axis=0, out=self.b.grad)
+            column_sums(dout, out=self.b.grad)
         if not self.input_grad:
             return None
         # The column gradient dout @ W.T, computed per kernel offset as a stack of (C_out -> C_in)
         # products: (k*k, M, C_in), the layout col2im adds fastest.
         k = self.kernel
         w_t = np.ascontiguousarray(self.W.value.reshape(k * k, self.in_channels, self.out_channels).transpose(0, 2, 1))
-        blocks = np.matmul(dout[None], w_t)
+        blocks = self._workspace.get("blocks", (k * k, len(dout), self.in_channels), dout.dtype)
+        np.matmul(dout[None], w_t, out=blocks)
         return col2im(blocks, self._x_shape, k, k, self.stride, self.pad)
 
     def filters(self) -> np.ndarray:

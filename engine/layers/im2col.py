@@ -31,11 +31,23 @@ def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
                       writeable=False)
 
 
-def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, pad: int = 0) -> np.ndarray:
-    """(N, H, W, C) -> (N*OH*OW, kh*kw*C)."""
+def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, pad: int = 0,
+           out: np.ndarray | None = None) -> np.ndarray:
+    """(N, H, W, C) -> (N*OH*OW, kh*kw*C), written into `out` (a flat array of that size) if given.
+
+    With one input channel a receptive field row is only kw numbers long, and copying such short
+    pieces is slow; the matrix is then filled column by column instead (long runs along the image
+    rows) and returned as a Fortran-ordered view, which the matrix product takes just as well."""
     win = windows(pad_images(x, pad), kh, kw, stride)
-    n, oh, ow = win.shape[:3]
-    return win.reshape(n * oh * ow, -1)  # the one copy im2col needs
+    n, oh, ow, _, _, c = win.shape
+    rows, cols = n * oh * ow, kh * kw * c
+    if out is None:
+        out = np.empty(rows * cols, dtype=x.dtype)
+    if c == 1:
+        np.copyto(out.reshape(kh, kw, c, n, oh, ow), win.transpose(3, 4, 5, 0, 1, 2))
+        return out.reshape(cols, rows).T
+    np.copyto(out.reshape(win.shape), win)  # the one copy im2col needs
+    return out.reshape(rows, cols)
 
 
 def col2im(blocks: np.ndarray, x_shape: tuple[int, ...], kh: int, kw: int, stride: int = 1,

@@ -36,16 +36,29 @@ class MaxPool2D(Layer):
 
     def backward(self, dout):
         x, out = self._x, self._out
-        dx = np.zeros(x.shape, dtype=dout.dtype)
-        claimed = np.zeros(out.shape, dtype=bool)   # windows whose maximum already got the gradient
-        for view, _ in self._offsets(x.shape):
-            first_max = x[view] == out
-            first_max &= ~claimed
-            claimed |= first_max
-            if self.stride < self.size:             # overlapping windows share pixels
-                dx[view] += dout * first_max
+        k, s = self.size, self.stride
+        _, h, w, _ = x.shape
+        # Windows that tile the input exactly write every pixel of dx below; otherwise start from zeros.
+        tiled = s == k and h % k == 0 and w % k == 0
+        dx = np.empty(x.shape, dtype=dout.dtype) if tiled else np.zeros(x.shape, dtype=dout.dtype)
+        claimed = np.empty(out.shape, dtype=bool)   # windows whose maximum already got the gradient
+        first_max = np.empty(out.shape, dtype=bool)
+        offsets = self._offsets(x.shape)
+        for n, (view, _) in enumerate(offsets):
+            if n == 0:
+                np.equal(x[view], out, out=claimed)
+                mask = claimed
             else:
-                np.multiply(dout, first_max, out=dx[view])
+                np.equal(x[view], out, out=first_max)
+                np.greater(first_max, claimed, out=first_max)   # a maximum, and no earlier one
+                if n < len(offsets) - 1:
+                    np.logical_or(claimed, first_max, out=claimed)
+                mask = first_max
+            mask = mask.view(np.uint8)   # multiplying by uint8 is faster than by bool
+            if s < k:                          # overlapping windows share pixels
+                dx[view] += dout * mask
+            else:
+                np.multiply(dout, mask, out=dx[view])
         return dx
 
     def config(self):
