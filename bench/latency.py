@@ -1,0 +1,280 @@
+"""How quickly the app answers: inference, end of stroke to probabilities, GUI stalls, start-up.
+
+    .venv/bin/python -m bench.latency            every figure (about a minute)
+    .venv/bin/python -m bench.latency --quick    a few repetitions of each: a smoke test
+
+1. Inference: one 784-vector through predict_proba, median of many calls, for the MLP 784-100-10 and
+   the CNN c16-c32-fc100 of bench.train_speed, and for the two bundled models the app opens with.
+2. End of stroke: the real main window (offscreen), a digit drawn on its canvas with mouse events
+   paced like a hand (a move every 8 ms); the time from the mouse release to the Draw tab's live
+   predictor delivering the probabilities of the finished drawing (its `updated` signal, after the
+   tab has shown them). Measured with the bundled CNN and with the bundled MLP active.
+3. Stall: a 10 ms QTimer measures its own lateness, first with nothing running, then while the
+   Train tab trains the CNN in its worker thread. The worst lateness is the longest time the GUI
+   thread could not react.
+4. Start-up: from starting a new Python process to the main window shown and painted (median of 3).
+
+The last line printed is one JSON object with every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from engine.builders import ModelSpec
+from engine.model_file import load_model
+from engine.paths import bundled_model
+
+ROOT = Path(__file__).resolve().parent.parent
+NETWORKS = {
+    "mlp": ModelSpec(arch="mlp", hidden=(100,)),
+    "cnn": ModelSpec(arch="cnn", channels=(16, 32), kernel=5, hidden=(100,)),
+}
+BUNDLED = {"bundled_mlp": "small_mlp.npz", "bundled_cnn": "default_cnn.npz"}
+TIMER_MS = 10
+# The child for the start-up time does what gui.app.run_app does, then reports and quits.
+STARTUP_CHILD = """
+import sys
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+from gui.app import make_application
+app = make_application([])
+from gui.main_window import MainWindow
+window = MainWindow()
+window.show()
+QTest.qWaitForWindowExposed(window)
+window.repaint()
+print("shown", flush=True)
+window.close()
+"""
+# A seven and a zero, in canvas units (0..1 of the drawing sheet).
+DIGITS = [
+    [(0.3, 0.22), (0.72, 0.22), (0.45, 0.8)],
+    [(0.5 + 0.2 * np.sin(a), 0.5 - 0.3 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 24)],
+]
+
+
+def percentile(values, q):
+    return float(np.percentile(values, q)) if len(values) else None
+
+
+def inference(repeats: int) -> dict:
+    """Median microseconds for one 784-vector through predict_proba."""
+    x = np.random.default_rng(0).random(784).astype(np.float32)
+    networks = {key: spec.build(0) for key, spec in NETWORKS.items()}
+    names = {key: spec.describe() for key, spec in NETWORKS.items()}
+    for key, filename in BUNDLED.items():
+        model = load_model(bundled_model(filename))
+        networks[key], names[key] = model.network, f"{filename}: {model.describe()}"
+    result = {}
+    for key, network in networks.items():
+        for _ in range(10):
+            network.predict_proba(x)
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            network.predict_proba(x)
+            times.append(time.perf_counter() - started)
+        result[key] = {"median_us": statistics.median(times) * 1e6, "p90_us": percentile(times, 90) * 1e6,
+                       "network": names[key]}
+    return result
+
+
+def startup(runs: int) -> dict:
+    times = []
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            started = time.perf_counter()
+            child = subprocess.Popen([sys.executable, "-c", STARTUP_CHILD], cwd=ROOT, stdout=subprocess.PIPE,
+                                     text=True, env={**env, "SCRATCHNET_HOME": home})
+            line = child.stdout.readline()
+            shown = time.perf_counter() - started
+            child.communicate(timeout=60)
+        if line.strip() != "shown":
+            raise RuntimeError(f"the start-up child failed (exit code {child.returncode})")
+        times.append(shown)
+    return {"runs_s": times, "median_s": statistics.median(times)}
+
+
+class GuiBench:
+    """The real main window, offscreen, driven as a user would."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        from gui.app import make_application
+        from gui.main_window import MainWindow
+        self.app = make_application([])
+        self.window = MainWindow()
+        self.window.resize(1180, 760)
+        self.window.show()
+        from PySide6.QtTest import QTest
+        QTest.qWaitForWindowExposed(self.window)
+        self.QTimer, self.QApplication = QTimer, QApplication
+        self.draw_tab = self.window.draw_tab
+        self.canvas = self.window.canvas
+
+    def wait(self, seconds: float, until=None) -> bool:
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            self.app.processEvents()
+            if until is not None and until():
+                return True
+            time.sleep(0.001)
+        return until is None
+
+    def point(self, x: float, y: float):
+        from PySide6.QtCore import QPoint
+        side = min(self.canvas.width(), self.canvas.height())
+        left, top = (self.canvas.width() - side) / 2, (self.canvas.height() - side) / 2
+        return QPoint(round(left + x * side), round(top + y * side))
+
+    def stroke_latencies(self, strokes: int, model_index: int) -> list[float]:
+        """Seconds from each mouse release to the finished drawing's probabilities."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        self.window.library.set_active(model_index)
+        shown: dict[int, float] = {}
+        # Connected after the tab's own slot, so it runs once the tab has shown the probabilities.
+        on_update = lambda revision, probabilities, field: shown.setdefault(revision, time.perf_counter())  # noqa: E731
+        self.draw_tab.predictor.updated.connect(on_update)
+        latencies = []
+        button, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        try:
+            for i in range(strokes):
+                self.canvas.clear()
+                self.wait(0.05)
+                points = DIGITS[i % len(DIGITS)]
+                path = [points[0]]
+                for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+                    for t in np.linspace(0, 1, 7)[1:]:
+                        path.append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
+                QTest.mousePress(self.canvas, button, none, self.point(*path[0]))
+                for x, y in path[1:]:
+                    self.wait(0.008)
+                    QTest.mouseMove(self.canvas, self.point(x, y))
+                released = time.perf_counter()
+                QTest.mouseRelease(self.canvas, button, none, self.point(*path[-1]))
+                final = self.canvas.revision()
+                if not self.wait(5.0, until=lambda: final in shown):
+                    raise RuntimeError("no prediction arrived within 5 s of the end of a stroke")
+                latencies.append(shown[final] - released)
+        finally:
+            self.draw_tab.predictor.updated.disconnect(on_update)
+        return latencies
+
+    def lateness(self, seconds: float, running=lambda: True) -> list[float]:
+        """Each tick's delay past its due time, for a 10 ms repeating timer."""
+        late: list[float] = []
+        timer = self.QTimer()
+        timer.setTimerType(self.QTimer().timerType().PreciseTimer)
+        last = [time.perf_counter()]
+
+        def tick():
+            now = time.perf_counter()
+            late.append(max(0.0, now - last[0] - TIMER_MS / 1000))
+            last[0] = now
+        timer.timeout.connect(tick)
+        timer.start(TIMER_MS)
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline and running():
+            self.app.processEvents()
+            time.sleep(0.0005)
+        timer.stop()
+        return late
+
+    def stall_while_training(self, seconds: float, train_size: int = 0) -> dict:
+        tab = self.window.train_tab
+        self.window.tabs.setCurrentWidget(tab)    # the live plots are on screen, as for a user watching
+        tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "16, 32", "hidden": "100",
+                             "optimizer": "adam", "lr": 0.001, "epochs": 50, "batch_size": 100,
+                             "augment": False, "dropout": 0.0, "batchnorm": False, "train_size": train_size})
+        tab.start()
+        if not self.wait(120, until=lambda: tab._trainer is not None and tab._trainer.step >= 3):
+            raise RuntimeError("training did not start")
+        first_step, started = tab._trainer.step, time.perf_counter()
+        late = self.lateness(seconds, running=tab.is_training)
+        steps = tab._trainer.step - first_step if tab._trainer is not None else 0
+        elapsed = time.perf_counter() - started
+        tab.shutdown()   # stop without measuring the test accuracy, as when the window closes
+        self.window.tabs.setCurrentWidget(self.draw_tab)
+        return {"seconds": elapsed, "ticks": len(late), "max_ms": max(late) * 1000,
+                "p99_ms": percentile(late, 99) * 1000, "over_50ms": sum(v > 0.05 for v in late),
+                "train_ms_per_step": elapsed / steps * 1000 if steps else None}
+
+    def close(self) -> None:
+        self.window.close()
+        self.app.processEvents()
+
+
+def summary_ms(latencies: list[float]) -> dict:
+    return {"median_ms": statistics.median(latencies) * 1000, "max_ms": max(latencies) * 1000,
+            "samples_ms": [round(v * 1000, 2) for v in latencies]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few repetitions of everything: a smoke test")
+    parser.add_argument("--stall-seconds", type=float, default=25.0, help="how long to watch the GUI while a CNN trains")
+    parser.add_argument("--strokes", type=int, default=16, help="strokes drawn per model")
+    parser.add_argument("--skip", default="", help="comma-separated parts to leave out: inference, gui, startup")
+    args = parser.parse_args(argv)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    report: dict = {"bench": "latency", "quick": args.quick, "load_average_before": os.getloadavg(),
+                    "cpus": os.cpu_count(), "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
+
+    if "inference" not in skip:
+        report["inference"] = inference(20 if args.quick else 2000)
+        for key, r in report["inference"].items():
+            print(f"inference {key:12s} {r['median_us']:8.1f} µs median  ({r['network']})")
+
+    if "gui" not in skip:
+        with tempfile.TemporaryDirectory() as home:
+            os.environ["SCRATCHNET_HOME"] = home     # the bench's settings and models stay out of the user's
+            gui = GuiBench()
+            try:
+                names = [entry.name for entry in gui.window.library.entries()]
+                report["stroke"] = {}
+                for index, name in enumerate(names):
+                    latencies = gui.stroke_latencies(1 if args.quick else args.strokes, index)
+                    report["stroke"][name] = summary_ms(latencies)
+                    print(f"end of stroke -> probabilities, {name}: median {report['stroke'][name]['median_ms']:.1f} ms, "
+                          f"worst {report['stroke'][name]['max_ms']:.1f} ms")
+                idle = gui.lateness(0.2 if args.quick else 3.0)
+                report["stall_idle"] = {"max_ms": max(idle) * 1000, "p99_ms": percentile(idle, 99) * 1000}
+                print(f"GUI timer lateness, idle: worst {report['stall_idle']['max_ms']:.1f} ms")
+                report["stall_training"] = (gui.stall_while_training(0.5, train_size=1000) if args.quick
+                                            else gui.stall_while_training(args.stall_seconds))
+                s = report["stall_training"]
+                print(f"GUI timer lateness while a CNN trains ({s['seconds']:.0f} s): worst {s['max_ms']:.1f} ms, "
+                      f"p99 {s['p99_ms']:.1f} ms, {s['over_50ms']} ticks over 50 ms; training "
+                      f"{s['train_ms_per_step'] or float('nan'):.1f} ms/step")
+            finally:
+                gui.close()
+
+    if "startup" not in skip:
+        report["startup"] = startup(1 if args.quick else 3)
+        print(f"process start -> window shown: median {report['startup']['median_s']:.2f} s "
+              f"({', '.join(f'{t:.2f}' for t in report['startup']['runs_s'])})")
+
+    report["load_average_after"] = os.getloadavg()
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

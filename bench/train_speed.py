@@ -1,0 +1,205 @@
+"""Seconds per training epoch: the engine against PyTorch on the same work, in one run.
+
+    .venv-bench/bin/python -m bench.train_speed           the three networks, engine and PyTorch
+    .venv/bin/python -m bench.train_speed --quick         a few steps, engine only: proves it runs
+
+What is timed, for both: one epoch is every training image once (all 60,000, no validation split), in
+shuffled batches of 100, i.e. 600 steps of gathering the batch, forward, loss, backward and an Adam
+step (lr 0.001). Evaluation is outside the timed epochs: test accuracy is measured once at the end.
+The engine runs through its own Trainer (the path the app uses); its epoch time is the Trainer's
+EpochReport.seconds, which stops before the epoch's evaluation. The PyTorch model has the same layers
+(NCHW), He-normal weights and zero biases. After one warm-up epoch each, timed epochs of the engine
+and of PyTorch alternate, so that a change in the machine's load hits both alike; the figure is the
+median. PyTorch is optional (requirements-bench.txt): without it only the engine is measured.
+
+The last line printed is one JSON object with every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.builders import ModelSpec
+from engine.datasets import Split, load_mnist, to_float
+from engine.trainer import EpochReport, TrainConfig, Trainer
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+NETWORKS = {
+    "mlp": ("MLP 784-100-10", ModelSpec(arch="mlp", hidden=(100,))),
+    "mlp2": ("MLP 784-256-256-10", ModelSpec(arch="mlp", hidden=(256, 256))),
+    "cnn": ("CNN c16-c32-fc100", ModelSpec(arch="cnn", channels=(16, 32), kernel=5, hidden=(100,))),
+}
+BATCH, LR, SEED = 100, 0.001, 0
+
+
+@dataclass
+class Measurement:
+    key: str
+    name: str
+    engine_seconds: list[float] = field(default_factory=list)
+    torch_seconds: list[float] = field(default_factory=list)
+    engine_accuracy: float | None = None
+    torch_accuracy: float | None = None
+
+    def summary(self) -> dict:
+        engine = statistics.median(self.engine_seconds) if self.engine_seconds else None
+        pytorch = statistics.median(self.torch_seconds) if self.torch_seconds else None
+        return {"net": self.key, "name": self.name, "engine_s": engine, "torch_s": pytorch,
+                "ratio": engine / pytorch if engine and pytorch else None,
+                "engine_epochs_s": self.engine_seconds, "torch_epochs_s": self.torch_seconds,
+                "engine_test_accuracy": self.engine_accuracy, "torch_test_accuracy": self.torch_accuracy}
+
+
+def torch_model(spec: ModelSpec):
+    """The same layers as the engine's network, NCHW, He-normal weights and zero biases."""
+    nn = torch.nn
+    layers: list = []
+    if spec.arch == "cnn":
+        layers.append(nn.Unflatten(1, (1, 28, 28)))
+        channels_in, side = 1, 28
+        for i, channels in enumerate(spec.channels):
+            pad = spec.kernel // 2 if i == 0 else 0
+            layers += [nn.Conv2d(channels_in, channels, spec.kernel, padding=pad), nn.ReLU(), nn.MaxPool2d(2)]
+            side = (side + 2 * pad - spec.kernel + 1) // 2
+            channels_in = channels
+        layers.append(nn.Flatten())
+        width = channels_in * side * side
+    else:
+        width = 784
+    for hidden in spec.hidden:
+        layers += [nn.Linear(width, hidden), nn.ReLU()]
+        width = hidden
+    layers.append(nn.Linear(width, spec.classes))
+    model = nn.Sequential(*layers)
+    for module in model.modules():
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
+            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+            nn.init.zeros_(module.bias)
+    return model
+
+
+class TorchRun:
+    """PyTorch training on the same arrays, one epoch at a time."""
+
+    def __init__(self, spec: ModelSpec, train: Split, steps: int):
+        torch.manual_seed(SEED)
+        self.model = torch_model(spec)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LR)
+        self.x, self.t = torch.from_numpy(train.x), torch.from_numpy(train.t.astype(np.int64))
+        self.steps = steps
+        self.generator = torch.Generator().manual_seed(SEED)
+
+    def epoch(self) -> float:
+        model, optimizer = self.model, self.optimizer
+        model.train()
+        started = time.perf_counter()
+        order = torch.randperm(len(self.t), generator=self.generator)
+        losses = []
+        for b in range(self.steps):
+            batch = order[b * BATCH:(b + 1) * BATCH]
+            optimizer.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(self.x[batch]), self.t[batch])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return time.perf_counter() - started
+
+    def accuracy(self, test: Split) -> float:
+        self.model.eval()
+        with torch.no_grad():
+            predicted = self.model(torch.from_numpy(test.x)).argmax(dim=1).numpy()
+        return float(np.mean(predicted == test.t))
+
+
+def measure(key: str, train: Split, test: Split, epochs: int, use_torch: bool) -> Measurement:
+    name, spec = NETWORKS[key]
+    result = Measurement(key, name)
+    # No validation split and no accuracy inside the epoch: only training is timed.
+    config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=1 + epochs, validation=0,
+                         train_eval_size=0, seed=SEED)
+    trainer = Trainer(spec.build(SEED), train, config)
+    pytorch = TorchRun(spec, train, trainer.steps_per_epoch) if use_torch else None
+
+    def after_engine_epoch(report: EpochReport) -> None:
+        if report.epoch > 1:                        # the first epoch of each is a warm-up
+            result.engine_seconds.append(report.seconds)
+        if pytorch is not None:
+            seconds = pytorch.epoch()
+            if report.epoch > 1:
+                result.torch_seconds.append(seconds)
+        print(f"  {name}, epoch {report.epoch}{' (warm-up)' if report.epoch == 1 else ''}: engine "
+              f"{report.seconds:.2f} s" + (f", PyTorch {seconds:.2f} s" if pytorch is not None else ""),
+              file=sys.stderr, flush=True)
+
+    trainer.run(on_epoch=after_engine_epoch)
+    result.engine_accuracy = trainer.network.accuracy(test.x, test.t)
+    if pytorch is not None:
+        result.torch_accuracy = pytorch.accuracy(test)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--nets", default=",".join(NETWORKS), help="which networks (default: all): "
+                        + ", ".join(NETWORKS))
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per network, after one warm-up")
+    parser.add_argument("--no-torch", action="store_true", help="measure the engine only")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="torch.set_num_threads (default: PyTorch's own choice, one per core)")
+    parser.add_argument("--quick", action="store_true",
+                        help="500 training images and one timed epoch: a smoke test, not a measurement")
+    args = parser.parse_args(argv)
+    keys = [k.strip() for k in args.nets.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in NETWORKS]
+    if unknown:
+        parser.error(f"unknown network(s) {', '.join(unknown)}; choose from {', '.join(NETWORKS)}")
+    use_torch = torch is not None and not args.no_torch
+    if use_torch and args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
+
+    dataset = load_mnist()
+    count = 500 if args.quick else len(dataset.train_labels)
+    train = Split(to_float(dataset.train_images[:count]), dataset.train_labels[:count])
+    test_count = 500 if args.quick else len(dataset.test_labels)
+    test = Split(to_float(dataset.test_images[:test_count]), dataset.test_labels[:test_count])
+    epochs = 1 if args.quick else max(1, args.epochs)
+
+    load_before = os.getloadavg()
+    results = [measure(k, train, test, epochs, use_torch) for k in keys]
+    load_after = os.getloadavg()
+
+    print(f"\n{'network':22s} {'engine s/epoch':>15s} {'PyTorch s/epoch':>16s} {'ratio':>7s} "
+          f"{'engine acc':>11s} {'PyTorch acc':>12s}")
+    for r in results:
+        s = r.summary()
+        pt = f"{s['torch_s']:16.2f}" if s["torch_s"] else f"{'-':>16s}"
+        ratio = f"{s['ratio']:7.2f}" if s["ratio"] else f"{'-':>7s}"
+        pacc = f"{s['torch_test_accuracy']:12.2%}" if s["torch_test_accuracy"] is not None else f"{'-':>12s}"
+        print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc}")
+    print(f"images per epoch {count:,}, batch {BATCH}, Adam lr {LR}; median of {epochs} epoch(s) after a warm-up; "
+          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    print(json.dumps({
+        "bench": "train_speed", "quick": args.quick, "images_per_epoch": count, "batch": BATCH,
+        "timed_epochs": epochs, "load_average_before": load_before, "load_average_after": load_after,
+        "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+        "torch": torch.__version__ if use_torch else None,
+        "torch_threads": torch.get_num_threads() if use_torch else None,
+        "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "results": [r.summary() for r in results]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

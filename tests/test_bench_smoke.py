@@ -1,0 +1,40 @@
+"""The benchmark scripts run (tiny quick mode, engine only) and end with a JSON line of figures.
+Speed is not asserted here: the figures depend on the machine and its load."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bench(module: str, *args: str, home: Path) -> dict:
+    # One BLAS thread: on a machine busy with other tests, BLAS threads waiting for each other only slow it down.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SCRATCHNET_HOME": str(home), "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", module, "--quick", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_train_speed_quick(isolated_home):
+    report = run_bench("bench.train_speed", "--no-torch", home=isolated_home)
+    assert report["bench"] == "train_speed" and report["quick"]
+    assert [r["net"] for r in report["results"]] == ["mlp", "mlp2", "cnn"]
+    for r in report["results"]:
+        assert r["engine_s"] > 0 and 0 <= r["engine_test_accuracy"] <= 1
+        assert r["torch_s"] is None and r["ratio"] is None
+
+
+@pytest.mark.slow
+def test_latency_quick(isolated_home):
+    report = run_bench("bench.latency", home=isolated_home)
+    assert report["bench"] == "latency"
+    assert set(report["inference"]) == {"mlp", "cnn", "bundled_mlp", "bundled_cnn"}
+    assert all(r["median_us"] > 0 for r in report["inference"].values())
+    assert report["stroke"] and all(s["median_ms"] > 0 for s in report["stroke"].values())
+    assert report["stall_training"]["ticks"] > 0
+    assert report["startup"]["median_s"] > 0
