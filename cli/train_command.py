@@ -8,20 +8,43 @@ from tqdm import tqdm
 from engine.datasets import load_mnist
 from engine.errors import EngineError
 from engine.model_file import load_model, save_model
-from engine.trainer import EpochReport
+from engine.trainer import EpochReport, Trainer, TrainResult
 from engine.training import new_trainer, resume_trainer, to_saved_model
 
 from .options import model_spec, train_config
 
 
-def format_epoch(r: EpochReport) -> str:
+def format_epoch(r: EpochReport, validation_name: str = "validation") -> str:
     parts = [f"epoch {r.epoch:3d}", f"loss {r.loss:.4f}", f"train {r.train_accuracy:.2%}"]
     if r.validation_accuracy is not None:
-        parts.append(f"validation {r.validation_accuracy:.2%}")
+        parts.append(f"{validation_name} {r.validation_accuracy:.2%}")
     if r.test_accuracy is not None:
         parts.append(f"test {r.test_accuracy:.2%}")
     parts.append(f"{r.seconds:.1f} s")
     return "  ".join(parts)
+
+
+def run_with_progress(trainer: Trainer, validation_name: str = "validation") -> TrainResult | None:
+    """Run with a progress bar and a line per epoch on stderr; None when interrupted with Ctrl+C
+    (the trainer then stops, and its network is as it was after the last step)."""
+    bar = tqdm(total=trainer.total_steps, initial=trainer.step, unit="step", dynamic_ncols=True,
+               file=sys.stderr, smoothing=0.05)
+
+    def on_step(step: int, loss: float) -> None:
+        bar.update(1)
+        if step % 20 == 0:
+            bar.set_postfix(epoch=trainer.epoch + 1, loss=f"{loss:.4f}", refresh=False)
+
+    try:
+        result = trainer.run(on_step=on_step,
+                             on_epoch=lambda r: bar.write(format_epoch(r, validation_name), file=sys.stderr))
+    except KeyboardInterrupt:
+        trainer.stop()
+        bar.close()
+        print("interrupted: saving the model as it is now", file=sys.stderr)
+        result = None
+    bar.close()
+    return result
 
 
 def run(args) -> int:
@@ -42,22 +65,7 @@ def run(args) -> int:
           f"{len(trainer.validation) if trainer.validation else 0:,} validation images, "
           f"{trainer.config.optimizer} lr {trainer.config.learning_rate:g}, {trainer.config.epochs} epochs.",
           file=sys.stderr)
-    bar = tqdm(total=trainer.total_steps, initial=trainer.step, unit="step", dynamic_ncols=True,
-               file=sys.stderr, smoothing=0.05)
-
-    def on_step(step: int, loss: float) -> None:
-        bar.update(1)
-        if step % 20 == 0:
-            bar.set_postfix(epoch=trainer.epoch + 1, loss=f"{loss:.4f}", refresh=False)
-
-    try:
-        result = trainer.run(on_step=on_step, on_epoch=lambda r: bar.write(format_epoch(r), file=sys.stderr))
-    except KeyboardInterrupt:
-        trainer.stop()
-        bar.close()
-        print("interrupted: saving the model as it is now", file=sys.stderr)
-        result = None
-    bar.close()
+    result = run_with_progress(trainer)
     if result is not None and not result.usable:
         print(f"error: {result.message}", file=sys.stderr)
         return 1
