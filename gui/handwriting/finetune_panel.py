@@ -1,0 +1,317 @@
+"""Fine-tuning the active model on the personal samples, in a worker, with live plots and a
+before/after table; the model it started from stays in the library, one click away."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from engine.datasets import load_mnist
+from engine.finetune import FinetuneConfig, FinetuneOutcome, Finetuning, Scores, split_personal
+from engine.model_file import SavedModel, save_model
+from engine.paths import user_data_dir
+from engine.trainer import EpochReport
+
+from ..background import BackgroundJob, JobContext
+from ..model_library import ModelEntry, ModelLibrary
+from ..theme import BAD, GOOD
+from ..train_tab import StepBundler
+from ..training_plots import TrainingPlots
+from .sample_keeper import SampleKeeper
+
+MIN_SAMPLES = 4
+ORIGIN = "finetuned"
+
+
+def finetune_job(base: SavedModel, base_name: str, x: np.ndarray, t: np.ndarray, config: FinetuneConfig):
+    """What the worker runs: split, load MNIST, measure, fine-tune, measure again."""
+    def run(ctx: JobContext) -> FinetuneOutcome | None:
+        personal = split_personal(x, t, config.holdout, config.seed)
+        tuning = Finetuning(base, personal, load_mnist(), config, base_name)
+        ctx.on_cancel(tuning.trainer.stop)
+        ctx.report(("started", tuning.trainer, len(personal.train), len(personal.holdout)))
+        ctx.report(("before", tuning.measure_before()))
+        bundler = StepBundler(ctx.report)
+
+        def on_epoch(report: EpochReport) -> None:
+            bundler.flush()
+            ctx.report(("epoch", report))
+
+        result = tuning.trainer.run(on_step=bundler.add, on_epoch=on_epoch)
+        bundler.flush()
+        if ctx.abandoned:
+            return None
+        ctx.report(("measuring", None))
+        return tuning.finish(result)
+    return run
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2%}"
+
+
+class FinetunePanel(QWidget):
+    status = Signal(str)
+    error = Signal(str, str)
+
+    def __init__(self, library: ModelLibrary, keeper: SampleKeeper, settings: QSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.library, self.keeper, self.settings = library, keeper, settings
+        self.plots = TrainingPlots()
+        self._job: BackgroundJob | None = None
+        self._trainer = None
+        self._base_entry: ModelEntry | None = None
+        self._tuned_entry: ModelEntry | None = None
+        self._build()
+        library.activeChanged.connect(self._on_active_changed)
+        keeper.changed.connect(self._update_buttons)
+        keeper.loaded.connect(self._update_buttons)
+        self._on_active_changed(library.active)
+
+    def _build(self) -> None:
+        self.model_label = QLabel()
+        self.model_label.setWordWrap(True)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 50)
+        self.epochs.setValue(int(self.settings.value("finetune/epochs", FinetuneConfig.epochs)))
+        self.epochs.setToolTip("Passes over the mixed set (MNIST images with your samples among them)")
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(0.0, 0.1)
+        self.lr.setSingleStep(0.0001)
+        self.lr.setSpecialValueText("auto: a tenth of the model's own")
+        self.lr.setValue(float(self.settings.value("finetune/lr", 0.0)))
+        self.lr.setToolTip("Learning rate. Lower than for training from scratch, so the network adapts to your "
+                           "hand without forgetting MNIST.")
+        form = QFormLayout()
+        form.addRow("Model:", self.model_label)
+        form.addRow("Epochs:", self.epochs)
+        form.addRow("Learning rate:", self.lr)
+
+        self.start_button = QPushButton("Start fine-tuning")
+        self.start_button.setToolTip("Train the active model further on your samples mixed with MNIST. A quarter of "
+                                     "each digit's samples is held out to measure the effect.")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.back_button = QPushButton("Go back to the previous model")
+        self.back_button.setToolTip("Use the model the fine-tuning started from again "
+                                    "(the fine-tuned one stays in the list)")
+        self.back_button.clicked.connect(self.go_back)
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Save the fine-tuned model as a .npz file")
+        self.save_button.clicked.connect(self.save_dialog)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        self.progress = QProgressBar()
+        self.progress.setFormat("Ready")
+        self.progress.setValue(0)
+
+        self.table = QTableWidget(2, 2)
+        self.table.setHorizontalHeaderLabels(["Before", "After"])
+        self.table.setVerticalHeaderLabels(["Held-out samples of yours", "MNIST test set"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setToolTip("Accuracy before and after fine-tuning. The held-out samples are never trained on.")
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._fit_table()
+        for row in range(2):
+            for column in range(2):
+                self._set_cell(row, column, None)
+        after = QHBoxLayout()
+        after.addWidget(self.back_button)
+        after.addStretch(1)
+        after.addWidget(self.save_button)
+        caption = QLabel("Accuracy plot: “train” is the mixed training set, "
+                         "“validation” your held-out samples.")
+        caption.setEnabled(False)
+        caption.setWordWrap(True)
+
+        box = QGroupBox("Fine-tune on my samples")
+        inner = QVBoxLayout(box)
+        inner.addLayout(form)
+        inner.addLayout(buttons)
+        inner.addWidget(self.progress)
+        inner.addWidget(self.table)
+        inner.addLayout(after)
+        inner.addWidget(self.plots, 1)
+        inner.addWidget(caption)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(box)
+        self._update_buttons()
+
+    def _fit_table(self) -> None:
+        self.table.resizeRowsToContents()
+        height = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth() + \
+            sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setFixedHeight(height)
+
+    def _set_cell(self, row: int, column: int, value: float | None, change: float | None = None) -> None:
+        text = percent(value)
+        item = QTableWidgetItem(text)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        if change is not None and abs(change) >= 0.0005:
+            item.setText(f"{text}  ({change * 100:+.2f} points)")
+            item.setForeground(GOOD if change > 0 else BAD)
+        self.table.setItem(row, column, item)
+
+    # State.
+    def is_running(self) -> bool:
+        return self._job is not None
+
+    def _update_buttons(self, *_) -> None:
+        running = self.is_running()
+        enough = self.keeper.is_loaded and len(self.keeper.store) >= MIN_SAMPLES
+        self.start_button.setEnabled(not running and enough and self.library.active is not None)
+        self.start_button.setToolTip(self.start_button.toolTip() if enough else
+                                     f"Label at least {MIN_SAMPLES} drawings in the Draw tab first.")
+        self.stop_button.setEnabled(running)
+        self.epochs.setEnabled(not running)
+        self.lr.setEnabled(not running)
+        active = self.library.active
+        tuned_active = self._tuned_entry is not None and active is self._tuned_entry
+        self.back_button.setEnabled(tuned_active and self._base_index() >= 0 and not running)
+        self.save_button.setEnabled(self._tuned_entry is not None and not running)
+
+    def _on_active_changed(self, entry: ModelEntry | None) -> None:
+        self.model_label.setText(f"{entry.name} · {entry.model.describe()}" if entry else "none")
+        if self._base_entry is not None:
+            self.back_button.setText(f"Go back to {self._base_entry.name}")
+        self._update_buttons()
+
+    def config(self) -> FinetuneConfig:
+        return FinetuneConfig(epochs=self.epochs.value(), lr=self.lr.value() or None)
+
+    # Commands.
+    def start(self) -> None:
+        entry = self.library.active
+        if self.is_running() or entry is None:
+            return
+        x, t = self.keeper.store.arrays()
+        if len(t) < MIN_SAMPLES:
+            self.error.emit("Not enough samples", f"Label at least {MIN_SAMPLES} drawings in the Draw tab first.")
+            return
+        config = self.config()
+        self.settings.setValue("finetune/epochs", config.epochs)
+        self.settings.setValue("finetune/lr", self.lr.value())
+        self._base_entry = entry
+        self._trainer = None
+        for row in range(2):
+            for column in range(2):
+                self._set_cell(row, column, None)
+        self.plots.begin_run()
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("Loading MNIST and measuring…")
+        job = BackgroundJob(finetune_job(entry.model, entry.name, x, t, config), self)
+        job.progressed.connect(self._on_progress)
+        job.succeeded.connect(self._on_finished)
+        job.failed.connect(self._on_failed)
+        job.ended.connect(self._on_job_ended)
+        self._job = job
+        self._update_buttons()
+        job.start()
+        self.status.emit(f"Fine-tuning {entry.name} on {len(t)} samples of yours mixed with MNIST…")
+
+    def stop(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.progress.setFormat("Stopping after this batch…")
+
+    def _base_index(self) -> int:
+        """Where the model the fine-tuning started from is in the library (-1: gone)."""
+        return next((i for i, e in enumerate(self.library.entries()) if e is self._base_entry), -1)
+
+    def go_back(self) -> None:
+        index = self._base_index()
+        if index >= 0:
+            self.library.set_active(index)
+            self.status.emit(f"Using {self._base_entry.name} again; the fine-tuned model stays in the model list.")
+
+    def shutdown(self) -> None:
+        if self._job is not None:
+            self._job.context.abandoned = True
+            self._job.shutdown()
+
+    # What the worker reports.
+    def _on_progress(self, message) -> None:
+        kind = message[0]
+        if kind == "started":
+            _, self._trainer, train, holdout = message
+            self.table.setVerticalHeaderLabels([f"{holdout} held-out samples of yours", "MNIST test set (10,000)"])
+            self._fit_table()
+            self.progress.setFormat(f"Measuring before (training on {train} samples)…")
+        elif kind == "before":
+            scores: Scores = message[1]
+            self._set_cell(0, 0, scores.personal)
+            self._set_cell(1, 0, scores.mnist)
+            self.progress.setRange(0, self._trainer.total_steps)
+            self.progress.setFormat("Fine-tuning: step %v of %m")
+        elif kind == "steps":
+            _, steps, losses = message
+            self.plots.add_steps(steps + 1, losses)
+            self.progress.setValue(int(steps[-1]) + 1)
+        elif kind == "epoch":
+            report: EpochReport = message[1]
+            self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
+        elif kind == "measuring":
+            self.progress.setFormat("Measuring after…")
+
+    def _on_finished(self, outcome: FinetuneOutcome | None) -> None:
+        if outcome is None:
+            return
+        if outcome.model is None:
+            self.progress.setFormat("Diverged" if outcome.result.status == "diverged" else "Stopped before any step")
+            if outcome.result.status == "diverged":
+                self.error.emit("Fine-tuning diverged", outcome.result.message)
+            return
+        before, after = outcome.before, outcome.after
+        personal_change = None if before.personal is None else after.personal - before.personal
+        self._set_cell(0, 1, after.personal, personal_change)
+        self._set_cell(1, 1, after.mnist, after.mnist - before.mnist)
+        base = self._base_entry
+        name = f"{base.name} + my handwriting ({datetime.now():%H:%M:%S})"
+        self._tuned_entry = self.library.add(ModelEntry(name, outcome.model, None, ORIGIN))
+        self.back_button.setText(f"Go back to {base.name}")
+        finished = outcome.result.status == "finished"
+        self.progress.setFormat("Finished" if finished else f"Stopped at step {outcome.result.step}")
+        self.status.emit(f"Fine-tuned: your held-out samples {percent(before.personal)} → {percent(after.personal)}, "
+                         f"MNIST test {percent(before.mnist)} → {percent(after.mnist)}. The new model is active; "
+                         f"“Go back” returns to {base.name}.")
+
+    def _on_failed(self, message: str) -> None:
+        self.progress.setFormat("Failed")
+        self.error.emit("Fine-tuning could not run", message)
+
+    def _on_job_ended(self) -> None:
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        self._job.deleteLater()
+        self._job = None
+        self._trainer = None
+        self._update_buttons()
+
+    # Saving.
+    def save_dialog(self) -> None:
+        if self._tuned_entry is None:
+            return
+        folder = Path(str(self.settings.value("paths/save", user_data_dir() / "models")))
+        path, _ = QFileDialog.getSaveFileName(self, "Save the fine-tuned model", str(folder / "my-handwriting.npz"),
+                                              "ScratchNet models (*.npz)")
+        if path:
+            self.save(path)
+
+    def save(self, path: str) -> None:
+        model = self._tuned_entry.model
+        self.keeper.submit(lambda: save_model(path, model), lambda _: self.status.emit(f"Saved to {path}"),
+                           title="Cannot save the model")

@@ -1,0 +1,193 @@
+"""Teaching the app one's handwriting, through the GUI with real mouse and key events, offscreen."""
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from engine.samples import SampleFileError, SampleStore, default_samples_dir
+from gui.main_window import MainWindow
+from tests.drawing import SEVEN, stroke, transform
+
+FLAGGED_ONE = [[(0.30, 0.36), (0.56, 0.18), (0.56, 0.82)]]          # read as a 7 by MNIST's models
+CROSSED_SEVEN = [[(0.28, 0.22), (0.72, 0.22), (0.42, 0.82)], [(0.38, 0.52), (0.68, 0.52)]]
+
+
+def open_window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=3000)
+    qtbot.waitUntil(lambda: tab(w).keeper.is_loaded, timeout=5000)
+    return w
+
+
+@pytest.fixture
+def window(qtbot):
+    w = open_window(qtbot)
+    yield w
+    w.close()
+
+
+def tab(window):
+    return next(window.tabs.widget(i) for i in range(window.tabs.count()) if window.tabs.tabText(i) == "My handwriting")
+
+
+def wait_saved(qtbot, window):
+    qtbot.waitUntil(lambda: not tab(window).keeper.busy(), timeout=10000)
+
+
+def draw_like_a_person(canvas, strokes, rng):
+    """The strokes turned, scaled, moved and wobbled a little, as no two drawings are the same."""
+    angle = np.radians(rng.uniform(-8, 8))
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    scale, dx, dy = rng.uniform(0.85, 1.1), *rng.uniform(-0.06, 0.06, 2)
+    for points in strokes:
+        turned = (np.array(points) - 0.5) @ turn.T + 0.5 + rng.normal(0, 0.008, (len(points), 2))
+        stroke(canvas, transform([tuple(p) for p in np.clip(turned, 0.03, 0.97)], scale, dx, dy), steps_per_segment=6)
+
+
+def test_a_digit_key_keeps_the_drawing_and_clears_the_canvas(window, qtbot):
+    canvas = window.canvas
+    stroke(canvas, SEVEN[0])
+    expected = canvas.mnist_vector()
+    strokes = canvas.strokes()
+    QTest.keyClick(canvas, Qt.Key.Key_7)
+    assert canvas.is_blank()                      # ready for the next sample at once
+    wait_saved(qtbot, window)
+    assert window.statusBar().currentMessage().startswith("Saved as a 7 (1 sample of 7)")
+    on_disk = SampleStore(default_samples_dir())
+    assert on_disk.load() == []
+    [sample] = on_disk.samples()
+    assert sample.label == 7 and sample.pen_width == pytest.approx(canvas.pen_width())
+    np.testing.assert_array_equal(sample.vector, expected)
+    np.testing.assert_array_equal(sample.strokes[0], strokes[0])
+    # The buttons under the canvas do the same.
+    stroke(canvas, SEVEN[0])
+    bar = tab(window).labeller.bar
+    QTest.mouseClick(bar.buttons[1], Qt.MouseButton.LeftButton)
+    wait_saved(qtbot, window)
+    assert "Saved as a 1 (1 sample of 1); the network had read it as a 7" in window.statusBar().currentMessage()
+    assert tab(window).keeper.store.counts().tolist() == [0, 1, 0, 0, 0, 0, 0, 1, 0, 0]
+
+
+def test_keys_do_nothing_on_a_blank_canvas_or_in_another_tab(window, qtbot):
+    QTest.keyClick(window.canvas, Qt.Key.Key_3)
+    assert "Draw a 3 first" in window.statusBar().currentMessage()
+    assert not any(b.isEnabled() for b in tab(window).labeller.bar.buttons)
+    stroke(window.canvas, SEVEN[0])
+    window.tabs.setCurrentWidget(window.train_tab)
+    QTest.keyClick(window.train_tab, Qt.Key.Key_7)
+    wait_saved(qtbot, window)
+    assert len(tab(window).keeper.store) == 0 and not window.canvas.is_blank()
+
+
+def test_samples_survive_a_restart_and_a_corrupt_file_is_skipped(qtbot, rng):
+    first = open_window(qtbot)
+    for digit in (1, 7, 7):
+        draw_like_a_person(first.canvas, FLAGGED_ONE if digit == 1 else CROSSED_SEVEN, rng)
+        QTest.keyClick(first.canvas, getattr(Qt.Key, f"Key_{digit}"))
+    wait_saved(qtbot, first)
+    first.close()
+    (default_samples_dir() / "broken.npz").write_bytes(b"PK\x03\x04 cut short")
+    second = open_window(qtbot)
+    panel = tab(second).samples
+    assert tab(second).keeper.store.counts().tolist() == [0, 1, 0, 0, 0, 0, 0, 2, 0, 0]
+    assert "1 damaged sample file(s) skipped: broken.npz" in second.statusBar().currentMessage()
+    assert panel.thumbnails.count() == 3 and panel.digits.item(0).text() == "All digits: 3"
+    panel.digits.setCurrentRow(8)                          # the 7s
+    assert panel.thumbnails.count() == 2
+    second.close()
+
+
+def test_relabel_delete_export_and_import_from_the_panel(window, qtbot, tmp_path):
+    for _ in range(4):
+        stroke(window.canvas, SEVEN[0])
+        QTest.keyClick(window.canvas, Qt.Key.Key_7)
+    wait_saved(qtbot, window)
+    window.tabs.setCurrentWidget(tab(window))
+    panel = tab(window).samples
+    panel.thumbnails.item(0).setSelected(True)
+    panel.relabel_selected(1)
+    wait_saved(qtbot, window)
+    assert panel.store.counts()[1] == 1 and "Relabelled 1 sample as 1" in window.statusBar().currentMessage()
+    panel.thumbnails.clearSelection()
+    panel.thumbnails.item(0).setSelected(True)
+    panel.thumbnails.setFocus()
+    QTest.keyClick(panel.thumbnails, Qt.Key.Key_Delete)
+    wait_saved(qtbot, window)
+    assert panel.store.counts()[7] == 3 and len(panel.store) == 3     # the 1, first in the list, is gone
+    panel.export_to(str(tmp_path / "idx"))
+    wait_saved(qtbot, window)
+    assert "Exported 2 training and 1 test samples" in window.statusBar().currentMessage()
+    panel.import_from(str(tmp_path / "idx"))
+    wait_saved(qtbot, window)
+    assert "Imported 0 samples" in window.statusBar().currentMessage() and len(panel.store) == 3
+
+
+def test_a_failed_save_says_so_and_gives_the_drawing_back(window, qtbot, monkeypatch):
+    def disk_full(*args, **kwargs):
+        raise SampleFileError("cannot save the sample: No space left on device")
+    monkeypatch.setattr(SampleStore, "add", disk_full)
+    stroke(window.canvas, SEVEN[0])
+    strokes = window.canvas.strokes()
+    QTest.keyClick(window.canvas, Qt.Key.Key_7)
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: "No space left" in window.statusBar().currentMessage(), timeout=3000)
+    assert len(window.canvas.strokes()) == 1
+    np.testing.assert_array_equal(window.canvas.strokes()[0], strokes[0])
+
+
+@pytest.mark.slow
+def test_fine_tuning_learns_a_flagged_one_drawn_with_the_mouse(window, qtbot, rng):
+    """The style-shift experiment: 1s with a long flag (read as 7s) and crossed 7s, drawn with the mouse."""
+    for digit, strokes, count in ((1, FLAGGED_ONE, 20), (7, CROSSED_SEVEN, 8)):
+        for _ in range(count):
+            draw_like_a_person(window.canvas, strokes, rng)
+            QTest.keyClick(window.canvas, getattr(Qt.Key, f"Key_{digit}"))
+    wait_saved(qtbot, window)
+    library = window.library
+    small = next(i for i, e in enumerate(library.entries()) if e.name == "Small MLP")
+    library.set_active(small)
+    base = library.active
+    window.tabs.setCurrentWidget(tab(window))
+    panel = tab(window).finetune
+    assert panel.start_button.isEnabled()
+    QTest.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert panel.is_running() and panel.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120000)
+    tuned = library.active
+    assert tuned is not base and tuned.origin == "finetuned" and tuned.model.notes["finetuned_from"] == "Small MLP"
+    record = tuned.model.notes["finetune"]
+    before, after = record["before"], record["after"]
+    print(f"GUI style shift: held-out personal {before['personal_holdout']:.2%} -> {after['personal_holdout']:.2%}, "
+          f"MNIST test {before['mnist_test']:.2%} -> {after['mnist_test']:.2%} "
+          f"({record['personal_train']} trained on, {record['personal_holdout']} held out)")
+    assert record["personal_holdout"] == 7
+    assert before["personal_holdout"] <= 0.5 and after["personal_holdout"] >= 0.85
+    assert after["mnist_test"] >= before["mnist_test"] - 0.005
+    assert panel.table.item(0, 0).text() == f"{before['personal_holdout']:.2%}"
+    assert panel.table.item(1, 1).text().startswith(f"{after['mnist_test']:.2%}")
+    loss_points, epoch_points = panel.plots.point_counts()
+    assert loss_points > 0 and epoch_points == 3
+    # The model it started from is one click away, and untouched.
+    QTest.mouseClick(panel.back_button, Qt.MouseButton.LeftButton)
+    assert library.active is base and tuned in library.entries()
+    assert base.model.notes == {} or "finetune" not in base.model.notes
+
+
+def test_closing_during_fine_tuning_stops_it(window, qtbot):
+    store = tab(window).keeper.store
+    for i in range(6):
+        store.add(7, np.full(784, i / 10, np.float32))
+    tab(window).keeper.changed.emit()
+    panel = tab(window).finetune
+    panel.epochs.setValue(50)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=60000)
+    job = panel._job
+    window.close()                                # waits for the worker, which stops after its batch
+    assert not job._thread.isRunning()
