@@ -1,0 +1,151 @@
+"""Inspect a model: the active model's confusion matrix and mistakes on the test set, its first-layer
+weights, its activations for the digit on the canvas, and a gradient check. It follows the model
+chosen in the Draw tab; its computations run in workers, and only while the tab is on screen."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QProgressBar, QTabWidget
+
+from engine.datasets import load_mnist, to_float
+from engine.experiments.inspection import activation_maps, gradient_check, predict_test_set
+
+from ..model_library import ModelEntry
+from .activations_page import ActivationsPage
+from .common import ExploreView, Throttle, WrappedLabel
+from .confusion_page import ConfusionPage
+from .gradcheck_page import GradientCheckPage
+from .mistakes_page import MistakesPage
+from .weights_page import WeightsPage
+
+EXPLANATION = ("Look inside the model chosen on the Draw tab: how it does on the 10,000 test images it never "
+               "trained on, what its first layer learnt, what each layer makes of your drawing, and whether its "
+               "gradients are right.")
+GRADIENT_CHECK_IMAGES = 8
+
+
+class InspectTab(ExploreView):
+    def __init__(self, library, canvas, parent=None):
+        super().__init__("Inspect a model", EXPLANATION, parent)
+        self.library, self.canvas = library, canvas
+        self.entry: ModelEntry | None = None
+        self.predictions = None
+        self.model_label = WrappedLabel()
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.progress.setMaximumWidth(320)
+        self.confusion = ConfusionPage()
+        self.mistakes = MistakesPage()
+        self.weights = WeightsPage()
+        self.activations = ActivationsPage()
+        self.gradients = GradientCheckPage()
+        self.pages = QTabWidget()
+        for page, title in ((self.confusion, "Confusion matrix"), (self.mistakes, "Mistakes"),
+                            (self.weights, "First layer"), (self.activations, "Activations"),
+                            (self.gradients, "Gradient check")):
+            self.pages.addTab(page, title)
+        self.layout_.addWidget(self.model_label)
+        self.layout_.addWidget(self.progress)
+        self.layout_.addWidget(self.status_label)
+        self.layout_.addWidget(self.pages, 1)
+        self.gradients.run_button.clicked.connect(lambda: self.check_gradients())
+        library.activeChanged.connect(self.set_entry)
+        canvas.changed.connect(lambda: self.when_shown(self.update_activations, "activations"))
+        if library.active is not None:
+            self.set_entry(library.active)
+        else:
+            self.model_label.setText("No model yet: train one on the Train tab or open a model file.")
+
+    # The model.
+    def set_entry(self, entry: ModelEntry) -> None:
+        for slot in ("test", "activations", "gradients"):   # their results would be of the old model
+            self.cancel(slot)
+        self.entry, self.predictions = entry, None
+        self.model_label.setText(f"<b>Model:</b> {entry.name} · {entry.summary()}")
+        self.confusion.clear("Testing the model on the 10,000 test images…")
+        self.mistakes.clear("Testing the model on the 10,000 test images…")
+        self.gradients.clear("Press the button to compare the gradients.")
+        self.weights.show_network(entry.model.network)
+        self.when_shown(self.evaluate, "test")
+        self.when_shown(self.update_activations, "activations")
+
+    def network(self):
+        return self.entry.model.network if self.entry is not None else None
+
+    # The test set.
+    def evaluate(self) -> None:
+        entry, network = self.entry, self.network()
+        if network is None:
+            return
+
+        def job(ctx):
+            dataset = load_mnist()
+            throttle = Throttle()
+
+            def progress(done, total):
+                if throttle.due() or done == total:
+                    ctx.report((done, total))
+
+            predictions = predict_test_set(network, dataset.test_images, dataset.test_labels,
+                                           on_progress=progress, cancelled=lambda: ctx.cancelled)
+            return entry, predictions, dataset.test_images
+
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("Loading the test images…")
+        self.run(job, self._on_test_progress, self._on_tested, slot="test")
+
+    def _on_test_progress(self, progress) -> None:
+        done, total = progress
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setFormat(f"Testing: {done:,} of {total:,} images")
+
+    def _on_tested(self, result) -> None:
+        entry, predictions, images = result
+        if entry is not self.entry or predictions is None:
+            return
+        self.predictions = predictions
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.progress.setFormat(f"Test accuracy {predictions.accuracy:.2%}")
+        self.confusion.show_predictions(predictions, images)
+        self.mistakes.show_predictions(predictions, images)
+
+    # The canvas.
+    def update_activations(self) -> None:
+        network = self.network()
+        if network is None:
+            return
+        vector = self.canvas.mnist_vector()
+        drawn = bool(vector.any())
+
+        def job(ctx):
+            if drawn:
+                x, source = vector, "Your drawing from the Draw tab."
+            else:
+                dataset = load_mnist()
+                x = to_float(dataset.test_images[0])
+                source = (f"The canvas on the Draw tab is empty, so this is test image #0 "
+                          f"(a {int(dataset.test_labels[0])}). Draw a digit to see yours.")
+            return activation_maps(network, x), source, network.predict_proba(x)
+
+        self.run(job, on_done=lambda result: self.activations.show_layers(*result), slot="activations")
+
+    # Gradient check.
+    def check_gradients(self) -> None:
+        network = self.network()
+        if network is None:
+            return
+
+        def job(ctx):
+            dataset = load_mnist()
+            x = to_float(dataset.train_images[:GRADIENT_CHECK_IMAGES], np.float64)
+            return gradient_check(network, x, dataset.train_labels[:GRADIENT_CHECK_IMAGES],
+                                  cancelled=lambda: ctx.cancelled)
+
+        self.gradients.clear("Comparing…")
+        self.run(job, on_done=self.gradients.show_results, slot="gradients")
+
+    def busy_changed(self, busy: bool, slot: str) -> None:
+        if slot == "gradients":
+            self.gradients.run_button.setEnabled(not busy)
