@@ -1,7 +1,7 @@
 """Architectures by name: an MLP and a small CNN, described by a ModelSpec that model files keep."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 

@@ -29,3 +29,27 @@ def mnist():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def open_main_window(qtbot):
+    """The app's main window at 1280x800, shown offscreen and exposed."""
+    from gui.main_window import MainWindow
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot):
+    w = open_main_window(qtbot)
+    yield w
+    w.close()
+
+
+def tab_titled(window, title: str):
+    """The main window's tab widget with that title."""
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    return window.tabs.widget(titles.index(title))

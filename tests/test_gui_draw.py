@@ -11,17 +11,6 @@ from gui.main_window import MainWindow
 from tests.drawing import ONE, SEVEN, ZERO, draw_digit, stroke
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-
-
 def shown(window):
     return window.draw_tab.chart.values()
 

@@ -16,27 +16,15 @@ from engine.experiments.optimizers_on_mnist import compare_optimizers
 from engine.experiments.regularisation import OverfitSetup, default_regularisers, regularisation_runs
 from engine.experiments.surfaces import SURFACES
 from engine.optimizers import OPTIMIZERS
-from gui.main_window import MainWindow
+from tests.conftest import tab_titled
 from tests.drawing import SEVEN, draw_digit
 from tests.test_experiments_optimizer_paths import by_hand
 
 WAIT = 60000
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-
-
 def tab(window, title):
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    return window.tabs.widget(titles.index(title))
+    return tab_titled(window, title)
 
 
 def open_experiment(window, view):

@@ -6,7 +6,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from engine.samples import SampleFileError, SampleStore, default_samples_dir
-from gui.main_window import MainWindow
+from tests.conftest import open_main_window, tab_titled
 from tests.drawing import SEVEN, stroke, transform
 
 FLAGGED_ONE = [[(0.30, 0.36), (0.56, 0.18), (0.56, 0.82)]]          # read as a 7 by MNIST's models
@@ -14,11 +14,7 @@ CROSSED_SEVEN = [[(0.28, 0.22), (0.72, 0.22), (0.42, 0.82)], [(0.38, 0.52), (0.6
 
 
 def open_window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
+    w = open_main_window(qtbot)
     w.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=3000)
     qtbot.waitUntil(lambda: tab(w).keeper.is_loaded, timeout=5000)
@@ -33,7 +29,7 @@ def window(qtbot):
 
 
 def tab(window):
-    return next(window.tabs.widget(i) for i in range(window.tabs.count()) if window.tabs.tabText(i) == "My handwriting")
+    return tab_titled(window, "My handwriting")
 
 
 def wait_saved(qtbot, window):

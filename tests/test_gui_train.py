@@ -13,19 +13,9 @@ TINY = {"arch": "mlp", "hidden": "20", "epochs": 3, "train_size": 3000, "validat
         "optimizer": "adam", "lr": 0.005, "schedule": "constant"}
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    w.tabs.setCurrentWidget(w.train_tab)
-    yield w
-    w.close()
-
-
 def start(window, **values):
     tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
     tab.form.set_values({**tab.form.values(), **TINY, **values})
     tab.start_button.click()
     return tab
