@@ -177,14 +177,14 @@ class WindowChecks:
         self.app = None
         self.window = None
         self.slot_errors: list[str] = []
+        self._excepthook = sys.excepthook
 
     def open(self) -> str:
         from gui.app import make_application
         self.app = make_application([sys.argv[0]])
         # Errors inside Qt slots are only printed; catch them so that they fail the check.
-        previous = sys.excepthook
         sys.excepthook = lambda kind, value, tb: (self.slot_errors.append(f"{kind.__name__}: {value}"),
-                                                  previous(kind, value, tb))
+                                                  self._excepthook(kind, value, tb))
         from gui.main_window import MainWindow
         self.window = MainWindow()
         self.window.resize(*WINDOW_SIZE)
@@ -232,6 +232,16 @@ class WindowChecks:
         self.app.processEvents()
         self._raise_slot_errors()
         return "closed; every tab's background work shut down"
+
+    def release(self) -> None:
+        """Deletes the window while the application still exists. Left to the interpreter's exit, the two
+        are destroyed in no set order, and a window that outlives its QApplication crashes the process."""
+        sys.excepthook = self._excepthook
+        if self.window is not None:
+            from shiboken6 import Shiboken
+            self.window.close()
+            Shiboken.delete(self.window)
+            self.window = None
 
     def _need_window(self) -> None:
         if self.window is None:
@@ -283,7 +293,10 @@ def run_self_test() -> int:
         os.environ["SCRATCHNET_HOME"] = home
         window = WindowChecks()
         checks = all_checks(window)
-        failed = run_checks(checks)
+        try:
+            failed = run_checks(checks)
+        finally:
+            window.release()
     total = time.perf_counter() - start
     if failed:
         print(f"self-test FAILED: {failed} of {len(checks)} checks failed ({total:.1f} s)", file=sys.stderr)
