@@ -9,6 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+# mkstemp creates files readable by their owner only; a saved model should get the usual
+# permissions instead. Read once at import, while no other thread can be changing the umask.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_open(path: Path, suffix: str = ".tmp") -> Iterator[BinaryIO]:
@@ -16,6 +21,7 @@ def atomic_open(path: Path, suffix: str = ".tmp") -> Iterator[BinaryIO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
