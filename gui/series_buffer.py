@@ -29,11 +29,21 @@ class SeriesBuffer:
         self._size = 0
 
 
-def exponential_smoothing(values: np.ndarray, alpha: float, start: float | None = None) -> np.ndarray:
-    """Exponential moving average, the usual way loss curves are smoothed; `start` continues an earlier one."""
-    out = np.empty(len(values))
-    level = values[0] if start is None and len(values) else start
-    for i, v in enumerate(values):
-        level = alpha * v + (1 - alpha) * level
-        out[i] = level
-    return out
+class Smoother:
+    """Exponential moving average with bias correction (as in Adam, or TensorBoard's smoothing):
+    the average starts at 0 and is divided by 1 - (1 - alpha)^n, so the first points are not
+    dragged towards wherever the curve began."""
+
+    def __init__(self, alpha: float):
+        self.alpha = alpha
+        self._level = 0.0
+        self._count = 0
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values))
+        keep = 1.0 - self.alpha
+        for i, v in enumerate(values):
+            self._level = keep * self._level + self.alpha * v
+            self._count += 1
+            out[i] = self._level / (1.0 - keep ** self._count)
+        return out

@@ -45,6 +45,14 @@ def style_plot(plot: pg.PlotWidget, title: str | None = None, left: str | None =
     return item
 
 
+class PercentAxis(pg.AxisItem):
+    """An axis for fractions, labelled as percentages."""
+
+    def tickStrings(self, values, scale, spacing):
+        decimals = 0 if spacing * scale >= 0.01 else 1
+        return [f"{v * scale:.{decimals}%}" for v in values]
+
+
 def add_legend(item: pg.PlotItem, offset=(-10, 10)) -> pg.LegendItem:
     text = QApplication.palette().color(QPalette.ColorRole.WindowText)
     return item.addLegend(offset=offset, labelTextColor=text)

@@ -228,6 +228,7 @@ class TrainTab(QWidget):
             self._trainer = message[1]
             self._active_seconds, self._resumed_at = 0.0, time.monotonic()
             self.progress.setRange(0, self._trainer.total_steps)
+            self.plots.plan(self._trainer.total_steps, self._trainer.config.epochs)
             if self.pause_button.isChecked():
                 self._trainer.pause()
         elif kind == "steps":
@@ -261,7 +262,7 @@ class TrainTab(QWidget):
         self._bank_time()
         if model is not None:
             self._last_model = model
-            name = f"Run {self._run_number} ({datetime.now():%H:%M}): {model.describe()}"
+            name = f"Run {self._run_number} ({datetime.now():%H:%M})"   # the summary beside it says what it is
             entry = self.library.add(ModelEntry(name, model, None, "trained"))
             self.modelTrained.emit(entry)
         if result.status == "diverged":

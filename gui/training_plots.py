@@ -9,8 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from .series_buffer import SeriesBuffer, exponential_smoothing
-from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, add_legend, style_plot
+from .series_buffer import SeriesBuffer, Smoother
+from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, PercentAxis, add_legend, style_plot
 
 REDRAW_MS = 200
 SMOOTHING = 0.05
@@ -20,14 +20,14 @@ class TrainingPlots(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget()
-        self.accuracy_plot = pg.PlotWidget()
+        self.accuracy_plot = pg.PlotWidget(axisItems={"left": PercentAxis("left")})
         loss = style_plot(self.loss_plot, "Training loss", left="cross-entropy", bottom="step")
         accuracy = style_plot(self.accuracy_plot, "Accuracy", left="accuracy", bottom="epoch")
         self._loss_legend = add_legend(loss)
         self._accuracy_legend = add_legend(accuracy, offset=(-10, -10))
         loss.setClipToView(True)
         loss.setDownsampling(auto=True, mode="mean")
-        accuracy.setYRange(0.8, 1.0)
+        self.plan(1000, 5)
         dashed = pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine)
         self._previous_loss = loss.plot(pen=dashed)
         self._raw = loss.plot(pen=pg.mkPen(ACCENT_SOFT, width=1), name="loss")
@@ -43,6 +43,7 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.accuracy_plot, 2)
 
+        self._smoother = Smoother(SMOOTHING)
         self.steps = SeriesBuffer(3)      # step, loss, smoothed loss
         self.epochs = SeriesBuffer(3)     # epoch, train accuracy, validation accuracy
         self._previous: tuple[SeriesBuffer, SeriesBuffer] | None = None
@@ -53,6 +54,7 @@ class TrainingPlots(QWidget):
 
     def begin_run(self) -> None:
         """Keep the finished run as the one to compare with, and start empty."""
+        self._smoother = Smoother(SMOOTHING)
         if len(self.steps):
             if self._previous is None:   # the legend names the earlier run once there is one
                 self._loss_legend.addItem(self._previous_loss, "previous run (smoothed)")
@@ -62,11 +64,16 @@ class TrainingPlots(QWidget):
         self._dirty = True
         self.redraw()
 
+    def plan(self, total_steps: int, epochs: int) -> None:
+        """Show the whole run's extent from the start, so the curves grow into it."""
+        self.loss_plot.getPlotItem().setXRange(0, max(total_steps, 1), padding=0.02)
+        self.accuracy_plot.getPlotItem().setXRange(0.5, max(epochs, 1) + 0.5, padding=0)
+        self.accuracy_plot.getPlotItem().getAxis("bottom").setTickSpacing(major=max(1, epochs // 10), minor=1)
+
     def add_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
         if not len(steps):
             return
-        start = self.steps.column(2)[-1] if len(self.steps) else None
-        smooth = exponential_smoothing(np.asarray(losses, float), SMOOTHING, start)
+        smooth = self._smoother(np.asarray(losses, float))
         self.steps.extend(np.column_stack([steps, losses, smooth]))
         self._dirty = True
 
@@ -91,8 +98,9 @@ class TrainingPlots(QWidget):
             self._previous_val.setData(pe.column(0), pe.column(2))
         accuracies = np.concatenate([e.column(1), e.column(2)[valid]])
         if len(accuracies):
-            low = float(np.nanmin(accuracies))
-            self.accuracy_plot.getPlotItem().setYRange(min(0.8, np.floor(low * 20) / 20), 1.0, padding=0.02)
+            low = float(np.nanmin(accuracies))   # zoom in on the interesting band, in steps of 5%
+            self.accuracy_plot.getPlotItem().setYRange(min(np.floor((low - 0.01) * 20) / 20, 0.95), 1.0,
+                                                       padding=0.02)
 
     def point_counts(self) -> tuple[int, int]:
         """(loss points, epoch points) of the current run, as plotted."""

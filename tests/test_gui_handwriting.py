@@ -166,6 +166,7 @@ def test_fine_tuning_learns_a_flagged_one_drawn_with_the_mouse(window, qtbot, rn
     assert after["mnist_test"] >= before["mnist_test"] - 0.005
     assert panel.table.item(0, 0).text() == f"{before['personal_holdout']:.2%}"
     assert panel.table.item(1, 1).text().startswith(f"{after['mnist_test']:.2%}")
+    panel.plots.redraw()                 # the plots redraw on a timer; draw what has arrived
     loss_points, epoch_points = panel.plots.point_counts()
     assert loss_points > 0 and epoch_points == 3
     # The model it started from is one click away, and untouched.

@@ -33,7 +33,7 @@ def test_a_tiny_run_delivers_plot_points_epochs_and_a_model(window, qtbot):
     # The trained model is in the library, active, and saved with its history on request.
     assert len(window.library.entries()) == models_before + 1
     entry = window.library.active
-    assert entry.origin == "trained" and "MLP 784-20-10" in entry.name
+    assert entry.origin == "trained" and entry.name.startswith("Run 1") and "MLP 784-20-10" in entry.summary()
     assert entry.model.test_accuracy > 0.8
     assert tab.save_button.isEnabled()
     path = window.settings.fileName().replace("settings.ini", "saved.npz")

@@ -256,11 +256,12 @@ class FinetunePanel(QWidget):
             self._set_cell(0, 0, scores.personal)
             self._set_cell(1, 0, scores.mnist)
             self.progress.setRange(0, self._trainer.total_steps)
+            self.plots.plan(self._trainer.total_steps, self._trainer.config.epochs)
             self.progress.setFormat("Fine-tuning: step %v of %m")
         elif kind == "steps":
-            _, steps, losses = message
-            self.plots.add_steps(steps + 1, losses)
-            self.progress.setValue(int(steps[-1]) + 1)
+            _, steps, losses = message       # steps count from 1: "after step n"
+            self.plots.add_steps(steps, losses)
+            self.progress.setValue(int(steps[-1]))
         elif kind == "epoch":
             report: EpochReport = message[1]
             self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
