@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parallel
 from .base import Layer
 
 
@@ -11,13 +12,25 @@ class ReLU(Layer):
         self._mask = None
 
     def forward(self, x, train=False):
-        out = np.maximum(x, 0)
+        out = np.empty_like(x)
+        mask = np.empty(x.shape, dtype=bool) if train else None
+
+        def relu(start, stop):
+            np.maximum(x[start:stop], 0, out=out[start:stop])
+            if mask is not None:
+                np.greater(x[start:stop], 0, out=mask[start:stop])
+
+        parallel.over_rows(relu, len(x), 2 * x.size if train else x.size)
         if train:
-            self._mask = x > 0
+            self._mask = mask
         return out
 
     def backward(self, dout):
-        return dout * self._mask.view(np.uint8)   # multiplying by uint8 is faster than by bool
+        mask = self._mask.view(np.uint8)   # multiplying by uint8 is faster than by bool
+        dx = np.empty(dout.shape, dtype=np.result_type(dout.dtype, mask.dtype))
+        parallel.over_rows(lambda start, stop: np.multiply(dout[start:stop], mask[start:stop], out=dx[start:stop]),
+                           len(dout), dout.size)
+        return dx
 
 
 class Sigmoid(Layer):

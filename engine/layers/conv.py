@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..init import weight_std
+from .. import parallel
 from .base import Layer, Parameter, Workspace, column_sums
 from .im2col import col2im, im2col, output_size
 
@@ -23,37 +24,65 @@ class Conv2D(Layer):
         w = rng.standard_normal((kernel, kernel, in_channels, out_channels)) * weight_std(init, fan_in, std)
         self.W = Parameter(w.astype(dtype))
         self.b = Parameter(np.zeros(out_channels, dtype=dtype), "b", decay=False) if bias else None
-        self._col = self._x_shape = None
+        self._parts = self._x_shape = None
         self._workspace = Workspace()
 
     def forward(self, x, train=False):
         n, h, w, c = x.shape
-        k = self.kernel
-        oh, ow = output_size(h, k, self.stride, self.pad), output_size(w, k, self.stride, self.pad)
+        k, s, p, f = self.kernel, self.stride, self.pad, self.out_channels
+        oh, ow = output_size(h, k, s, p), output_size(w, k, s, p)
+        per_image, width = oh * ow, k * k * c          # column-matrix rows per image, row length
+        weights = self.W.value.reshape(-1, f)
+        out = np.empty((n * per_image, f), dtype=np.result_type(x.dtype, weights.dtype))
         # Training keeps the column matrix for backward(), in the same buffer every step.
-        buffer = self._workspace.get("col", (n * oh * ow * k * k * c,), x.dtype) if train else None
-        col = im2col(x, k, k, self.stride, self.pad, out=buffer)
-        out = col @ self.W.value.reshape(-1, self.out_channels)
-        if self.b is not None:
-            out += self.b.value
+        buffer = self._workspace.get("col", (n * per_image * width,), x.dtype) if train else None
+
+        def columns_times_weights(start, stop):
+            rows = slice(start * per_image, stop * per_image)
+            part = None if buffer is None else buffer[start * per_image * width:stop * per_image * width]
+            col = im2col(x[start:stop], k, k, s, p, out=part)
+            np.matmul(col, weights, out=out[rows])
+            if self.b is not None:
+                out[rows] += self.b.value
+            return start, stop, col
+
+        parts = parallel.over_rows(columns_times_weights, n, n * per_image * width
+                                   + parallel.matmul_work(n * per_image, width, f))
         if train:
-            self._col, self._x_shape = col, x.shape
-        return out.reshape(n, oh, ow, self.out_channels)
+            self._parts, self._x_shape = parts, x.shape
+        return out.reshape(n, oh, ow, f)
 
     def backward(self, dout):
-        dout = dout.reshape(-1, self.out_channels)
-        np.matmul(self._col.T, dout, out=self.W.grad.reshape(-1, self.out_channels))
-        if self.b is not None:
-            column_sums(dout, out=self.b.grad)
-        if not self.input_grad:
-            return None
+        n, h, w, c = self._x_shape
+        k, s, p, f = self.kernel, self.stride, self.pad, self.out_channels
+        per_image = output_size(h, k, s, p) * output_size(w, k, s, p)
+        dout = dout.reshape(-1, f)
         # The column gradient dout @ W.T, computed per kernel offset as a stack of (C_out -> C_in)
         # products: (k*k, M, C_in), the layout col2im adds fastest.
-        k = self.kernel
-        w_t = np.ascontiguousarray(self.W.value.reshape(k * k, self.in_channels, self.out_channels).transpose(0, 2, 1))
-        blocks = self._workspace.get("blocks", (k * k, len(dout), self.in_channels), dout.dtype)
-        np.matmul(dout[None], w_t, out=blocks)
-        return col2im(blocks, self._x_shape, k, k, self.stride, self.pad)
+        w_t = np.ascontiguousarray(self.W.value.reshape(k * k, c, f).transpose(0, 2, 1))
+        dx = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype=dout.dtype) if self.input_grad else None
+        w_grad, b_grad = self.W.grad.reshape(-1, f), None if self.b is None else self.b.grad
+
+        def gradients(start, stop, col):
+            d = dout[start * per_image:stop * per_image]
+            first = start == 0                     # the first range writes straight into .grad
+            gw = np.matmul(col.T, d, out=w_grad if first else None)
+            gb = None
+            if b_grad is not None:
+                gb = b_grad if first else np.empty_like(b_grad)
+                column_sums(d, out=gb)
+            if dx is not None:
+                blocks = np.matmul(d[None], w_t)
+                col2im(blocks, (stop - start, h, w, c), k, k, s, p, out=dx[start:stop])
+            return gw, gb
+
+        for gw, gb in parallel.run(gradients, self._parts)[1:]:
+            w_grad += gw
+            if gb is not None:
+                b_grad += gb
+        if dx is None:
+            return None
+        return dx[:, p:p + h, p:p + w] if p else dx
 
     def filters(self) -> np.ndarray:
         """The weights as (C_out, C_in, kh, kw), the book's layout, for display."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parallel
 from .base import Layer
 
 
@@ -27,9 +28,15 @@ class MaxPool2D(Layer):
 
     def forward(self, x, train=False):
         offsets = self._offsets(x.shape)
-        out = x[offsets[0][0]].copy()
-        for view, _ in offsets[1:]:
-            np.maximum(out, x[view], out=out)
+        out = np.empty((len(x), *self.output_shape(x.shape[1:])), dtype=x.dtype)
+
+        def pool(start, stop):
+            xs, o = x[start:stop], out[start:stop]
+            np.copyto(o, xs[offsets[0][0]])
+            for view, _ in offsets[1:]:
+                np.maximum(o, xs[view], out=o)
+
+        parallel.over_rows(pool, len(x), 2 * x.size)      # strided passes cost about twice a plain one
         if train:
             self._x, self._out = x, out
         return out
@@ -41,24 +48,29 @@ class MaxPool2D(Layer):
         # Windows that tile the input exactly write every pixel of dx below; otherwise start from zeros.
         tiled = s == k and h % k == 0 and w % k == 0
         dx = np.empty(x.shape, dtype=dout.dtype) if tiled else np.zeros(x.shape, dtype=dout.dtype)
-        claimed = np.empty(out.shape, dtype=bool)   # windows whose maximum already got the gradient
-        first_max = np.empty(out.shape, dtype=bool)
         offsets = self._offsets(x.shape)
-        for n, (view, _) in enumerate(offsets):
-            if n == 0:
-                np.equal(x[view], out, out=claimed)
-                mask = claimed
-            else:
-                np.equal(x[view], out, out=first_max)
-                np.greater(first_max, claimed, out=first_max)   # a maximum, and no earlier one
-                if n < len(offsets) - 1:
-                    np.logical_or(claimed, first_max, out=claimed)
-                mask = first_max
-            mask = mask.view(np.uint8)   # multiplying by uint8 is faster than by bool
-            if s < k:                          # overlapping windows share pixels
-                dx[view] += dout * mask
-            else:
-                np.multiply(dout, mask, out=dx[view])
+
+        def route(start, stop):
+            xs, o, d, dxs = x[start:stop], out[start:stop], dout[start:stop], dx[start:stop]
+            claimed = np.empty(o.shape, dtype=bool)   # windows whose maximum already got the gradient
+            first_max = np.empty(o.shape, dtype=bool)
+            for n, (view, _) in enumerate(offsets):
+                if n == 0:
+                    np.equal(xs[view], o, out=claimed)
+                    mask = claimed
+                else:
+                    np.equal(xs[view], o, out=first_max)
+                    np.greater(first_max, claimed, out=first_max)   # a maximum, and no earlier one
+                    if n < len(offsets) - 1:
+                        np.logical_or(claimed, first_max, out=claimed)
+                    mask = first_max
+                mask = mask.view(np.uint8)   # multiplying by uint8 is faster than by bool
+                if s < k:                    # overlapping windows share pixels
+                    dxs[view] += d * mask
+                else:
+                    np.multiply(d, mask, out=dxs[view])
+
+        parallel.over_rows(route, len(x), 4 * x.size)     # about 4 passes over the input's size
         return dx
 
     def config(self):

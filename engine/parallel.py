@@ -1,0 +1,109 @@
+"""Cutting a batch's work into ranges of rows that run on several cores at once.
+
+NumPy releases the GIL inside its array loops and BLAS calls, so threads that each take a range of
+the batch really run in parallel, element-wise work included (BLAS alone would only spread the
+matrix products). The engine uses one thread per usable core; set_threads() changes that (the GUI
+keeps a core for its own thread).
+
+While the engine splits work itself, BLAS gets one thread: threads of its own inside each range
+would oversubscribe the cores, and BLAS threads spin while they wait, which on a busy machine
+costs far more than they save (bench/latency.py and bench/train_speed.py show it)."""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from queue import SimpleQueue
+from typing import TypeVar
+
+from threadpoolctl import threadpool_limits
+
+# Below this much work per thread (element-wise operations, about a nanosecond each), handing work
+# to another thread costs more than it saves: waking a thread and hearing back takes ~0.1 ms.
+MIN_WORK_PER_THREAD = 1_000_000
+
+T = TypeVar("T")
+_lock = threading.Lock()
+_threads = 0                         # 0: not decided yet (one per usable core)
+_inboxes: list[SimpleQueue] = []     # one per helper thread: (fn, job, index, reply queue)
+
+
+def _helper(inbox: SimpleQueue) -> None:
+    while True:
+        fn, job, index, reply = inbox.get()
+        try:
+            reply.put((index, True, fn(*job)))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller, which raises it
+            reply.put((index, False, e))
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def set_threads(count: int | None = None) -> int:
+    """Use `count` threads (None: one per usable core); returns the number now in use."""
+    global _threads
+    with _lock:
+        _threads = max(1, count or usable_cores())
+        while len(_inboxes) < _threads - 1:
+            inbox: SimpleQueue = SimpleQueue()
+            threading.Thread(target=_helper, args=(inbox,), name=f"engine-{len(_inboxes) + 1}", daemon=True).start()
+            _inboxes.append(inbox)
+        threadpool_limits(1, user_api="blas")
+        return _threads
+
+
+def threads() -> int:
+    return _threads or set_threads()
+
+
+def parts(work: float) -> int:
+    """How many threads a job of `work` elementary operations is worth."""
+    return max(1, min(threads(), int(work // MIN_WORK_PER_THREAD)))
+
+
+def split(rows: int, count: int) -> list[tuple[int, int]]:
+    """`count` (start, stop) ranges of nearly equal length covering range(rows)."""
+    bounds = [rows * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def ranges(rows: int, work: float) -> list[tuple[int, int]]:
+    """How to cut `rows` rows whose processing costs `work` operations: one (start, stop) per thread."""
+    return split(rows, max(1, min(parts(work), rows)))
+
+
+def matmul_work(m: int, k: int, n: int) -> float:
+    """A matrix product's cost in the unit of `work` (one element-wise operation): BLAS does
+    many multiply-adds in the time NumPy takes for one element."""
+    return m * k * n / 16
+
+
+def run(fn: Callable[..., T], jobs: list[tuple]) -> list[T]:
+    """fn(*job) for every job, one job per thread, in parallel (the calling thread takes the first);
+    their results, in order."""
+    if len(jobs) == 1:
+        return [fn(*jobs[0])]
+    reply: SimpleQueue = SimpleQueue()     # this call's own, so that callers in other threads don't mix
+    for index, (inbox, job) in enumerate(zip(_inboxes, jobs[1:]), start=1):
+        inbox.put((fn, job, index, reply))
+    results: list = [None] * len(jobs)
+    failures = []
+    try:
+        results[0] = fn(*jobs[0])
+    finally:
+        for _ in jobs[1:]:                 # wait for every helper, even when this share failed
+            index, ok, value = reply.get()
+            results[index] = value
+            if not ok:
+                failures.append(value)
+    if failures:
+        raise failures[0]
+    return results
+
+
+def over_rows(fn: Callable[[int, int], T], rows: int, work: int) -> list[T]:
+    """fn(start, stop) for ranges covering range(rows), in parallel; their results, in order.
+    `work` is the number of values the whole job touches, to decide whether splitting pays."""
+    return run(fn, ranges(rows, work))

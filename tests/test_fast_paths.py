@@ -1,0 +1,95 @@
+"""The engine's faster code paths give what the plain formulas give."""
+import numpy as np
+import pytest
+
+from engine.gradcheck import check_layer
+from engine.layers import Conv2D, MaxPool2D
+from engine.layers.im2col import im2col, pad_images
+
+
+def plain_im2col(x, k, stride, pad):
+    """Row by row, as the book writes it."""
+    x = pad_images(x, pad)
+    n, h, w, c = x.shape
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    rows = [x[i, y * stride:y * stride + k, z * stride:z * stride + k].reshape(-1)
+            for i in range(n) for y in range(oh) for z in range(ow)]
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("stride,pad", [(1, 0), (1, 2), (2, 1)])
+def test_im2col_matches_the_plain_version(channels, stride, pad):
+    x = np.random.default_rng(0).standard_normal((2, 7, 6, channels)).astype(np.float32)
+    np.testing.assert_array_equal(im2col(x, 3, 3, stride, pad), plain_im2col(x, 3, stride, pad))
+    buffer = np.full(plain_im2col(x, 3, stride, pad).size, np.nan, np.float32)
+    np.testing.assert_array_equal(im2col(x, 3, 3, stride, pad, out=buffer), plain_im2col(x, 3, stride, pad))
+
+
+def test_conv_training_reuses_its_column_buffer_without_mixing_up_batches():
+    rng = np.random.default_rng(1)
+    conv = Conv2D(1, 4, 5, pad=2, rng=rng)
+    a, b = rng.random((3, 8, 8, 1), np.float32), rng.random((3, 8, 8, 1), np.float32)
+    expected = conv.forward(b, train=False)
+    conv.forward(a, train=True)
+    np.testing.assert_allclose(conv.forward(b, train=True), expected, rtol=1e-6)
+    dout = rng.standard_normal(expected.shape).astype(np.float32)
+    conv.backward(dout)
+    np.testing.assert_allclose(conv.W.grad.reshape(-1, 4), plain_im2col(b, 5, 1, 2).T @ dout.reshape(-1, 4),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(conv.b.grad, dout.reshape(-1, 4).sum(axis=0), rtol=1e-4)
+
+
+@pytest.mark.parametrize("size,stride", [(2, 2), (3, 3), (3, 2)])
+def test_max_pool_sends_the_gradient_of_a_tie_to_the_first_maximum_only(size, stride):
+    x = np.zeros((1, 6, 6, 2), np.float32)          # every window is one big tie
+    pool = MaxPool2D(size, stride)
+    out = pool.forward(x, train=True)
+    dx = pool.backward(np.ones_like(out))
+    assert dx.sum() == out.size                      # no gradient counted twice
+    first = np.zeros_like(dx)
+    for y in range(out.shape[1]):
+        for z in range(out.shape[2]):
+            first[0, y * stride, z * stride] += 1    # the top-left corner of each window
+    np.testing.assert_array_equal(dx, first)
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Two threads, and every job split between them however small."""
+    from engine import parallel
+    before = parallel.threads()
+    parallel.set_threads(2)
+    monkeypatch.setattr(parallel, "MIN_WORK_PER_THREAD", 1)
+    yield
+    parallel.set_threads(before)
+
+
+@pytest.mark.parametrize("name", ["conv-same", "conv-5x5", "conv-stride2", "maxpool-2", "maxpool-3-stride-2",
+                                  "maxpool-overlapping", "relu"])
+def test_layers_split_across_threads_still_match_numerical_gradients(name, split_everything):
+    from tests.test_layers import TOLERANCE, layer_cases
+    layer, x = next((layer, x) for case, layer, x in layer_cases() if case == name)
+    for what, err in check_layer(layer, x.copy()).items():
+        assert err < TOLERANCE, f"{name}: {what} relative error {err:.2e}"
+
+
+def test_a_network_gives_the_same_numbers_on_one_thread_and_on_two(monkeypatch):
+    from engine import parallel
+    from engine.builders import ModelSpec
+    rng = np.random.default_rng(2)
+    x, t = rng.random((6, 784)).astype(np.float32), rng.integers(0, 10, 6)
+    results = []
+    before = parallel.threads()
+    for count, min_work in ((1, parallel.MIN_WORK_PER_THREAD), (2, 1)):
+        parallel.set_threads(count)
+        monkeypatch.setattr(parallel, "MIN_WORK_PER_THREAD", min_work)
+        net = ModelSpec(arch="cnn", channels=(4, 6), hidden=(10,)).build(0)
+        loss = net.gradient(x, t)
+        results.append((loss, [p.grad.copy() for p in net.parameters()], net.predict_proba(x)))
+    parallel.set_threads(before)
+    (loss1, grads1, p1), (loss2, grads2, p2) = results
+    assert loss1 == pytest.approx(loss2, rel=1e-6)
+    for g1, g2 in zip(grads1, grads2):
+        np.testing.assert_allclose(g1, g2, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(p1, p2, rtol=1e-5, atol=1e-7)
