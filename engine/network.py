@@ -1,6 +1,7 @@
 """A sequential network: layers in a row, then softmax-with-cross-entropy."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,6 +18,7 @@ class Network:
         self.input_shape = tuple(input_shape)
         self.dtype = np.dtype(dtype)
         self.loss_layer = SoftmaxCrossEntropy()
+        self._inference_batch: int | None = None
         for layer in self.layers:
             layer.cast(self.dtype)
         trainable = [i for i, layer in enumerate(self.layers) if layer.parameters()]
@@ -50,15 +52,28 @@ class Network:
         for layer in reversed(self.layers[self._first_trainable:]):
             dout = layer.backward(dout)
 
-    def predict_proba(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    def inference_batch(self) -> int:
+        """How many images inference feeds through at once: up to 1000, but few enough that the
+        largest layer output stays near a million numbers. A CNN's feature maps are large, and
+        batches of 1000 make it several times slower than batches of 100 (memory traffic)."""
+        if self._inference_batch is None:
+            try:
+                largest = max(math.prod(shape) for shape in [self.input_shape, *self.output_shapes()])
+            except ValueError:
+                largest = 1
+            self._inference_batch = max(1, min(1000, 2 ** 20 // largest))
+        return self._inference_batch
+
+    def predict_proba(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
         """Softmax probabilities, shape (N, classes); a single 784-vector is accepted too."""
         x = np.asarray(x)
+        batch_size = batch_size or self.inference_batch()
         if x.ndim == len(self.input_shape):
             return self.predict_proba(x[None], batch_size)[0]
         return np.concatenate([softmax(self.forward(x[i:i + batch_size]))
                                for i in range(0, max(len(x), 1), batch_size)])
 
-    def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    def predict(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
         return self.predict_proba(x, batch_size).argmax(axis=-1)
 
     def loss(self, x: np.ndarray, labels: np.ndarray, train: bool = False) -> float:
@@ -71,9 +86,10 @@ class Network:
         self.backward()
         return loss
 
-    def accuracy(self, x: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> float:
+    def accuracy(self, x: np.ndarray, labels: np.ndarray, batch_size: int | None = None) -> float:
         if len(x) == 0:
             return float("nan")
+        batch_size = batch_size or self.inference_batch()
         correct = sum(int((self.forward(x[i:i + batch_size]).argmax(axis=1) == labels[i:i + batch_size]).sum())
                       for i in range(0, len(x), batch_size))
         return correct / len(x)
