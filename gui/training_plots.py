@@ -27,6 +27,10 @@ class TrainingPlots(QWidget):
         self._accuracy_legend = add_legend(accuracy, offset=(-10, -10))
         loss.setClipToView(True)
         loss.setDownsampling(auto=True, mode="mean")
+        # Early in a run, mean-downsampling the first steps over the whole run's width can leave a
+        # single value in view; auto-range then makes the y range zero-high and repaints forever
+        # (~45 paints/s, measured by bench/latency.py), starving the GUI thread and the trainer.
+        loss.getViewBox().setLimits(minYRange=0.01)
         self.plan(1000, 5)
         dashed = pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine)
         self._previous_loss = loss.plot(pen=dashed)
