@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
+from engine import parallel
 from engine.builders import ModelSpec
 from engine.model_file import load_model
 from engine.paths import bundled_model
@@ -63,6 +65,10 @@ DIGITS = [
     [(0.3, 0.22), (0.72, 0.22), (0.45, 0.8)],
     [(0.5 + 0.2 * np.sin(a), 0.5 - 0.3 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 24)],
 ]
+
+
+def blas_threads() -> int | None:
+    return next((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), None)
 
 
 def percentile(values, q):
@@ -111,13 +117,17 @@ def startup(runs: int) -> dict:
 class GuiBench:
     """The real main window, offscreen, driven as a user would."""
 
-    def __init__(self):
+    def __init__(self, engine_threads: int | None = None, blas_threads: int | None = None):
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
         from gui.app import make_application
         from gui.main_window import MainWindow
-        self.app = make_application([])
+        self.app = make_application([])     # which sets the engine's threads as the app runs it
+        if engine_threads:
+            parallel.set_threads(engine_threads)
+        if blas_threads:                    # after set_threads(), which limits BLAS to one thread
+            threadpool_limits(blas_threads, user_api="blas")
         self.window = MainWindow()
         self.window.resize(1180, 760)
         self.window.show()
@@ -127,14 +137,29 @@ class GuiBench:
         self.draw_tab = self.window.draw_tab
         self.canvas = self.window.canvas
 
-    def wait(self, seconds: float, until=None) -> bool:
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            self.app.processEvents()
-            if until is not None and until():
+    def wait(self, seconds: float, until=None, poll_ms: int = 2) -> bool:
+        """Run the event loop (as app.exec() does: idle in Qt, not in Python) for `seconds`, or until
+        `until()` is true (checked every poll_ms). Whether `until` came true."""
+        from PySide6.QtCore import QEventLoop
+        loop, done = QEventLoop(), [until is None]
+        deadline = self.QTimer(singleShot=True, interval=max(1, round(seconds * 1000)))
+        deadline.timeout.connect(loop.quit)
+        poll = self.QTimer(interval=poll_ms)
+
+        def check():
+            if until():
+                done[0] = True
+                loop.quit()
+        if until is not None:
+            if until():
                 return True
-            time.sleep(0.001)
-        return until is None
+            poll.timeout.connect(check)
+            poll.start()
+        deadline.start()
+        loop.exec()
+        poll.stop()
+        deadline.stop()
+        return done[0]
 
     def point(self, x: float, y: float):
         from PySide6.QtCore import QPoint
@@ -177,10 +202,12 @@ class GuiBench:
         return latencies
 
     def lateness(self, seconds: float, running=lambda: True) -> list[float]:
-        """Each tick's delay past its due time, for a 10 ms repeating timer."""
+        """Each tick's delay past its due time, for a 10 ms repeating timer, with the event loop
+        running as app.exec() runs it."""
+        from PySide6.QtCore import Qt
         late: list[float] = []
-        timer = self.QTimer()
-        timer.setTimerType(self.QTimer().timerType().PreciseTimer)
+        timer = self.QTimer(interval=TIMER_MS)
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
         last = [time.perf_counter()]
 
         def tick():
@@ -188,17 +215,16 @@ class GuiBench:
             late.append(max(0.0, now - last[0] - TIMER_MS / 1000))
             last[0] = now
         timer.timeout.connect(tick)
-        timer.start(TIMER_MS)
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline and running():
-            self.app.processEvents()
-            time.sleep(0.0005)
+        timer.start()
+        self.wait(seconds, until=lambda: not running(), poll_ms=100)
         timer.stop()
         return late
 
-    def stall_while_training(self, seconds: float, train_size: int = 0) -> dict:
+    def stall_while_training(self, seconds: float, train_size: int = 0, watch: bool = True) -> dict:
+        """With `watch`, the Train tab and its live plots are on screen, as for a user watching;
+        otherwise the Draw tab is."""
         tab = self.window.train_tab
-        self.window.tabs.setCurrentWidget(tab)    # the live plots are on screen, as for a user watching
+        self.window.tabs.setCurrentWidget(tab if watch else self.draw_tab)
         tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "16, 32", "hidden": "100",
                              "optimizer": "adam", "lr": 0.001, "epochs": 50, "batch_size": 100,
                              "augment": False, "dropout": 0.0, "batchnorm": False, "train_size": train_size})
@@ -210,6 +236,7 @@ class GuiBench:
         steps = tab._trainer.step - first_step if tab._trainer is not None else 0
         elapsed = time.perf_counter() - started
         tab.shutdown()   # stop without measuring the test accuracy, as when the window closes
+        self.wait(30, until=lambda: tab._job is None)   # the tab has seen its worker end
         self.window.tabs.setCurrentWidget(self.draw_tab)
         return {"seconds": elapsed, "ticks": len(late), "max_ms": max(late) * 1000,
                 "p99_ms": percentile(late, 99) * 1000, "over_50ms": sum(v > 0.05 for v in late),
@@ -230,22 +257,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few repetitions of everything: a smoke test")
     parser.add_argument("--stall-seconds", type=float, default=25.0, help="how long to watch the GUI while a CNN trains")
     parser.add_argument("--strokes", type=int, default=16, help="strokes drawn per model")
+    parser.add_argument("--engine-threads", type=int, default=None,
+                        help="GUI parts: override the engine's thread count the app sets, to compare")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="GUI parts: override the BLAS thread count (the engine sets 1), to compare")
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="GUI parts: sys.setswitchinterval (seconds) instead of the app's, to compare")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: inference, gui, startup")
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     report: dict = {"bench": "latency", "quick": args.quick, "load_average_before": os.getloadavg(),
-                    "cpus": os.cpu_count(), "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
+                    "cpus": os.cpu_count()}
 
     if "inference" not in skip:
         report["inference"] = inference(20 if args.quick else 2000)
+        report["inference_threads"] = {"engine": parallel.threads(), "blas": blas_threads()}
         for key, r in report["inference"].items():
             print(f"inference {key:12s} {r['median_us']:8.1f} µs median  ({r['network']})")
 
     if "gui" not in skip:
         with tempfile.TemporaryDirectory() as home:
             os.environ["SCRATCHNET_HOME"] = home     # the bench's settings and models stay out of the user's
-            gui = GuiBench()
+            gui = GuiBench(args.engine_threads, args.blas_threads)
+            if args.switch_interval:
+                sys.setswitchinterval(args.switch_interval)
+            report["switch_interval_s"] = sys.getswitchinterval()
+            report["gui_threads"] = {"engine": parallel.threads(), "blas": blas_threads()}
             try:
                 names = [entry.name for entry in gui.window.library.entries()]
                 report["stroke"] = {}
@@ -257,12 +295,15 @@ def main(argv: list[str] | None = None) -> int:
                 idle = gui.lateness(0.2 if args.quick else 3.0)
                 report["stall_idle"] = {"max_ms": max(idle) * 1000, "p99_ms": percentile(idle, 99) * 1000}
                 print(f"GUI timer lateness, idle: worst {report['stall_idle']['max_ms']:.1f} ms")
-                report["stall_training"] = (gui.stall_while_training(0.5, train_size=1000) if args.quick
-                                            else gui.stall_while_training(args.stall_seconds))
-                s = report["stall_training"]
-                print(f"GUI timer lateness while a CNN trains ({s['seconds']:.0f} s): worst {s['max_ms']:.1f} ms, "
-                      f"p99 {s['p99_ms']:.1f} ms, {s['over_50ms']} ticks over 50 ms; training "
-                      f"{s['train_ms_per_step'] or float('nan'):.1f} ms/step")
+                print(f"GUI threads: engine {report['gui_threads']['engine']}, BLAS {report['gui_threads']['blas']}")
+                for key, watch in (("stall_training", True), ("stall_training_draw_tab", False)):
+                    report[key] = (gui.stall_while_training(0.5, train_size=1000, watch=watch) if args.quick
+                                   else gui.stall_while_training(args.stall_seconds, watch=watch))
+                    s = report[key]
+                    print(f"GUI timer lateness while a CNN trains, {'Train' if watch else 'Draw'} tab shown "
+                          f"({s['seconds']:.0f} s): worst {s['max_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, "
+                          f"{s['over_50ms']} ticks over 50 ms; training {s['train_ms_per_step'] or float('nan'):.1f} "
+                          "ms/step")
             finally:
                 gui.close()
 
