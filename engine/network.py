@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .layers import Dropout, Layer, Parameter
+from .layers import Dropout, Layer, MaxPool2D, Parameter, ReLU
 from .losses import SoftmaxCrossEntropy, softmax
 
 
@@ -33,9 +33,20 @@ class Network:
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
 
+    def running_order(self) -> list[Layer]:
+        """The layers in the order forward() runs them: as listed, except that a ReLU followed by a
+        max-pool runs after it. The two commute exactly, outputs and gradients alike (ReLU keeps
+        the order of positive numbers and maps the rest to 0, where a window's gradient dies either
+        way), and the ReLU then works on a quarter of the numbers."""
+        order = list(self.layers)
+        for i in range(len(order) - 1):
+            if type(order[i]) is ReLU and isinstance(order[i + 1], MaxPool2D):
+                order[i], order[i + 1] = order[i + 1], order[i]
+        return order
+
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         x = np.asarray(x, dtype=self.dtype)
-        for layer in self.layers:
+        for layer in self.running_order():
             x = layer.forward(x, train)
         return x
 
@@ -49,7 +60,9 @@ class Network:
 
     def backward(self) -> None:
         dout = self.loss_layer.backward()
-        for layer in reversed(self.layers[self._first_trainable:]):
+        order = self.running_order()
+        first = next((i for i, layer in enumerate(order) if layer.parameters()), len(order))
+        for layer in reversed(order[first:]):
             dout = layer.backward(dout)
 
     def inference_batch(self) -> int:

@@ -93,3 +93,27 @@ def test_a_network_gives_the_same_numbers_on_one_thread_and_on_two(monkeypatch):
     for g1, g2 in zip(grads1, grads2):
         np.testing.assert_allclose(g1, g2, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(p1, p2, rtol=1e-5, atol=1e-7)
+
+
+def test_relu_then_max_pool_may_run_in_either_order():
+    """The network runs a ReLU after the max-pool that follows it; outputs and gradients are those
+    of the listed order, exactly (ties of zeros included)."""
+    from engine.builders import ModelSpec
+    rng = np.random.default_rng(3)
+    x = (rng.random((5, 784)) * (rng.random((5, 784)) > 0.7)).astype(np.float32)   # many zero windows
+    t = rng.integers(0, 10, 5)
+    net = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,)).build(0)
+    assert [type(layer).__name__ for layer in net.running_order()][1:4] == ["Conv2D", "MaxPool2D", "ReLU"]
+    loss = net.gradient(x, t)
+    grads = [p.grad.copy() for p in net.parameters()]
+
+    out = x                                         # the listed order, by hand
+    for layer in net.layers:
+        out = layer.forward(out, train=True)
+    assert net.loss_layer.forward(out, t) == loss
+    dout = net.loss_layer.backward()
+    for layer in reversed(net.layers[1:]):
+        dout = layer.backward(dout)
+    for g, p in zip(grads, net.parameters()):
+        np.testing.assert_array_equal(g, p.grad)
+    np.testing.assert_array_equal(net.forward(x), net.activations(x)[-1])
