@@ -11,6 +11,9 @@ EpochReport.seconds, which stops before the epoch's evaluation. The PyTorch mode
 (NCHW), He-normal weights and zero biases. After one warm-up epoch each, timed epochs of the engine
 and of PyTorch alternate, so that a change in the machine's load hits both alike; the figure is the
 median. PyTorch is optional (requirements-bench.txt): without it only the engine is measured.
+The engine splits each batch across one thread per core (engine/parallel.py), PyTorch uses its own
+default (one thread per core). Also measured: what augmenting one epoch's batches costs, as a share
+of each network's engine epoch.
 
 The last line printed is one JSON object with every figure.
 """
@@ -26,7 +29,10 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_info
 
+from engine import parallel
+from engine.augment import Augmentation
 from engine.builders import ModelSpec
 from engine.datasets import Split, load_mnist, to_float
 from engine.trainer import EpochReport, TrainConfig, Trainer
@@ -150,12 +156,24 @@ def measure(key: str, train: Split, test: Split, epochs: int, use_torch: bool) -
     return result
 
 
+def augmentation_seconds(train: Split) -> float:
+    """What augmenting every batch of one epoch costs (the Trainer does it before each step when
+    augmentation is on; the timed epochs above run without it)."""
+    augment, rng = Augmentation(), np.random.default_rng(SEED)
+    started = time.perf_counter()
+    for start in range(0, len(train), BATCH):
+        augment(train.x[start:start + BATCH], rng)
+    return time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nets", default=",".join(NETWORKS), help="which networks (default: all): "
                         + ", ".join(NETWORKS))
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per network, after one warm-up")
     parser.add_argument("--no-torch", action="store_true", help="measure the engine only")
+    parser.add_argument("--engine-threads", type=int, default=None,
+                        help="threads the engine splits a batch across (default: one per usable core)")
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="torch.set_num_threads (default: PyTorch's own choice, one per core)")
     parser.add_argument("--quick", action="store_true",
@@ -166,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown network(s) {', '.join(unknown)}; choose from {', '.join(NETWORKS)}")
     use_torch = torch is not None and not args.no_torch
+    parallel.set_threads(args.engine_threads)
     if use_torch and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
 
@@ -178,26 +197,32 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()
     results = [measure(k, train, test, epochs, use_torch) for k in keys]
+    augment_s = statistics.median(augmentation_seconds(train) for _ in range(3))
     load_after = os.getloadavg()
 
     print(f"\n{'network':22s} {'engine s/epoch':>15s} {'PyTorch s/epoch':>16s} {'ratio':>7s} "
-          f"{'engine acc':>11s} {'PyTorch acc':>12s}")
+          f"{'engine acc':>11s} {'PyTorch acc':>12s} {'augment share':>14s}")
     for r in results:
         s = r.summary()
         pt = f"{s['torch_s']:16.2f}" if s["torch_s"] else f"{'-':>16s}"
         ratio = f"{s['ratio']:7.2f}" if s["ratio"] else f"{'-':>7s}"
         pacc = f"{s['torch_test_accuracy']:12.2%}" if s["torch_test_accuracy"] is not None else f"{'-':>12s}"
-        print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc}")
+        print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc} "
+              f"{augment_s / s['engine_s']:14.1%}")
+    print(f"augmenting an epoch's batches: {augment_s:.2f} s (the share above is of the engine's epoch)")
     print(f"images per epoch {count:,}, batch {BATCH}, Adam lr {LR}; median of {epochs} epoch(s) after a warm-up; "
-          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+          f"engine threads {parallel.threads()}" + (f", PyTorch threads {torch.get_num_threads()}" if use_torch else "")
+          + f"; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     print(json.dumps({
         "bench": "train_speed", "quick": args.quick, "images_per_epoch": count, "batch": BATCH,
         "timed_epochs": epochs, "load_average_before": load_before, "load_average_after": load_after,
         "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
         "torch": torch.__version__ if use_torch else None,
         "torch_threads": torch.get_num_threads() if use_torch else None,
-        "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "results": [r.summary() for r in results]}))
+        "engine_threads": parallel.threads(),
+        "blas_threads": next((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), None),
+        "augment_s_per_epoch": augment_s,
+        "results": [{**r.summary(), "augment_share": augment_s / r.summary()["engine_s"]} for r in results]}))
     return 0
 
 
