@@ -117,3 +117,19 @@ def test_relu_then_max_pool_may_run_in_either_order():
     for g, p in zip(grads, net.parameters()):
         np.testing.assert_array_equal(g, p.grad)
     np.testing.assert_array_equal(net.forward(x), net.activations(x)[-1])
+
+
+def test_adam_state_never_lingers_in_the_slow_subnormal_range():
+    from engine.layers import Parameter
+    from engine.optimizers import FLUSH_EVERY, Adam
+    p = Parameter(np.ones(4, np.float32))
+    opt = Adam([p], lr=0.001)
+    p.grad[:] = [1.0, 1.0, 1.0, 1.0]
+    opt.step()
+    p.grad[:] = [0.0, 0.0, 0.0, 1.0]              # three gradients stay zero from now on: m decays by 0.9
+    tiny = np.finfo(np.float32).tiny
+    while opt.t % FLUSH_EVERY or opt.t < 9 * FLUSH_EVERY:
+        opt.step()
+    for array in (opt.state["m"][0], opt.state["v"][0]):
+        assert not np.any((array != 0) & (np.abs(array) < tiny))
+    assert opt.state["m"][0][3] > 0.5 and opt.state["v"][0][0] > 0   # normal values are kept
