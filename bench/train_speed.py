@@ -8,9 +8,11 @@ shuffled batches of 100, i.e. 600 steps of gathering the batch, forward, loss, b
 step (lr 0.001). Evaluation is outside the timed epochs: test accuracy is measured once at the end.
 The engine runs through its own Trainer (the path the app uses); its epoch time is the Trainer's
 EpochReport.seconds, which stops before the epoch's evaluation. The PyTorch model has the same layers
-(NCHW), He-normal weights and zero biases. After one warm-up epoch each, timed epochs of the engine
-and of PyTorch alternate, so that a change in the machine's load hits both alike; the figure is the
-median. PyTorch is optional (requirements-bench.txt): without it only the engine is measured.
+(NCHW), He-normal weights and zero biases, and runs in a child process of its own: sharing a process
+made the engine's epochs some 10-20% slower once PyTorch had run (its OpenMP/MKL threads). After one
+warm-up epoch each, timed epochs of the engine and of PyTorch alternate, so that a change in the
+machine's load hits both alike; the figure is the median. PyTorch is optional
+(requirements-bench.txt): without it only the engine is measured.
 The engine splits each batch across one thread per core (engine/parallel.py), PyTorch uses its own
 default (one thread per core). Also measured: what augmenting one epoch's batches costs, as a share
 of each network's engine epoch.
@@ -20,13 +22,16 @@ The last line printed is one JSON object with every figure.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_info
@@ -37,10 +42,8 @@ from engine.builders import ModelSpec
 from engine.datasets import Split, load_mnist, to_float
 from engine.trainer import EpochReport, TrainConfig, Trainer
 
-try:
-    import torch
-except ImportError:
-    torch = None
+ROOT = Path(__file__).resolve().parent.parent
+torch = None   # imported in the PyTorch child process only (run_torch_child)
 
 NETWORKS = {
     "mlp": ("MLP 784-100-10", ModelSpec(arch="mlp", hidden=(100,))),
@@ -129,20 +132,57 @@ class TorchRun:
         return float(np.mean(predicted == test.t))
 
 
-def measure(key: str, train: Split, test: Split, epochs: int, use_torch: bool) -> Measurement:
+class TorchChild:
+    """A child process that trains the PyTorch twin of a network one epoch at a time, on request."""
+
+    def __init__(self, key: str, quick: bool, threads: int | None):
+        command = [sys.executable, "-m", "bench.train_speed", "--torch-child", "--nets", key]
+        command += ["--quick"] if quick else []
+        command += ["--torch-threads", str(threads)] if threads else []
+        self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.info = self.ask("info")
+
+    def ask(self, command: str):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the PyTorch child process ended (exit code {self.process.wait()})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def run_torch_child(key: str, quick: bool, threads: int | None) -> int:
+    """The child's side: answer info / epoch / accuracy on stdin with one JSON line each."""
+    global torch
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    train, test = load_splits(quick)
+    run = TorchRun(NETWORKS[key][1], train, len(train) // BATCH)
+    answers = {"info": lambda: {"torch": torch.__version__, "threads": torch.get_num_threads()},
+               "epoch": run.epoch, "accuracy": lambda: run.accuracy(test)}
+    for line in sys.stdin:
+        print(json.dumps(answers[line.strip()]()), flush=True)
+    return 0
+
+
+def measure(key: str, train: Split, test: Split, epochs: int, pytorch: TorchChild | None) -> Measurement:
     name, spec = NETWORKS[key]
     result = Measurement(key, name)
     # No validation split and no accuracy inside the epoch: only training is timed.
     config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=1 + epochs, validation=0,
                          train_eval_size=0, seed=SEED)
     trainer = Trainer(spec.build(SEED), train, config)
-    pytorch = TorchRun(spec, train, trainer.steps_per_epoch) if use_torch else None
 
     def after_engine_epoch(report: EpochReport) -> None:
         if report.epoch > 1:                        # the first epoch of each is a warm-up
             result.engine_seconds.append(report.seconds)
         if pytorch is not None:
-            seconds = pytorch.epoch()
+            seconds = pytorch.ask("epoch")
             if report.epoch > 1:
                 result.torch_seconds.append(seconds)
         print(f"  {name}, epoch {report.epoch}{' (warm-up)' if report.epoch == 1 else ''}: engine "
@@ -152,8 +192,17 @@ def measure(key: str, train: Split, test: Split, epochs: int, use_torch: bool) -
     trainer.run(on_epoch=after_engine_epoch)
     result.engine_accuracy = trainer.network.accuracy(test.x, test.t)
     if pytorch is not None:
-        result.torch_accuracy = pytorch.accuracy(test)
+        result.torch_accuracy = pytorch.ask("accuracy")
     return result
+
+
+def load_splits(quick: bool) -> tuple[Split, Split]:
+    """All 60,000 training images (500 when quick) and the 10,000 test images (500 when quick)."""
+    dataset = load_mnist()
+    count = 500 if quick else len(dataset.train_labels)
+    test_count = 500 if quick else len(dataset.test_labels)
+    return (Split(to_float(dataset.train_images[:count]), dataset.train_labels[:count]),
+            Split(to_float(dataset.test_images[:test_count]), dataset.test_labels[:test_count]))
 
 
 def augmentation_seconds(train: Split) -> float:
@@ -178,25 +227,31 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch.set_num_threads (default: PyTorch's own choice, one per core)")
     parser.add_argument("--quick", action="store_true",
                         help="500 training images and one timed epoch: a smoke test, not a measurement")
+    parser.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.nets.split(",") if k.strip()]
     unknown = [k for k in keys if k not in NETWORKS]
     if unknown:
         parser.error(f"unknown network(s) {', '.join(unknown)}; choose from {', '.join(NETWORKS)}")
-    use_torch = torch is not None and not args.no_torch
+    if args.torch_child:
+        return run_torch_child(keys[0], args.quick, args.torch_threads)
+    use_torch = importlib.util.find_spec("torch") is not None and not args.no_torch
     parallel.set_threads(args.engine_threads)
-    if use_torch and args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
 
-    dataset = load_mnist()
-    count = 500 if args.quick else len(dataset.train_labels)
-    train = Split(to_float(dataset.train_images[:count]), dataset.train_labels[:count])
-    test_count = 500 if args.quick else len(dataset.test_labels)
-    test = Split(to_float(dataset.test_images[:test_count]), dataset.test_labels[:test_count])
+    train, test = load_splits(args.quick)
+    count = len(train)
     epochs = 1 if args.quick else max(1, args.epochs)
 
     load_before = os.getloadavg()
-    results = [measure(k, train, test, epochs, use_torch) for k in keys]
+    results, torch_info = [], None
+    for key in keys:
+        child = TorchChild(key, args.quick, args.torch_threads) if use_torch else None
+        try:
+            torch_info = child.info if child else None
+            results.append(measure(key, train, test, epochs, child))
+        finally:
+            if child:
+                child.close()
     augment_s = statistics.median(augmentation_seconds(train) for _ in range(3))
     load_after = os.getloadavg()
 
@@ -211,14 +266,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{augment_s / s['engine_s']:14.1%}")
     print(f"augmenting an epoch's batches: {augment_s:.2f} s (the share above is of the engine's epoch)")
     print(f"images per epoch {count:,}, batch {BATCH}, Adam lr {LR}; median of {epochs} epoch(s) after a warm-up; "
-          f"engine threads {parallel.threads()}" + (f", PyTorch threads {torch.get_num_threads()}" if use_torch else "")
+          f"engine threads {parallel.threads()}" + (f", PyTorch threads {torch_info['threads']}" if torch_info else "")
           + f"; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     print(json.dumps({
         "bench": "train_speed", "quick": args.quick, "images_per_epoch": count, "batch": BATCH,
         "timed_epochs": epochs, "load_average_before": load_before, "load_average_after": load_after,
         "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-        "torch": torch.__version__ if use_torch else None,
-        "torch_threads": torch.get_num_threads() if use_torch else None,
+        "torch": torch_info["torch"] if torch_info else None,
+        "torch_threads": torch_info["threads"] if torch_info else None,
         "engine_threads": parallel.threads(),
         "blas_threads": next((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), None),
         "augment_s_per_epoch": augment_s,
