@@ -133,3 +133,16 @@ def test_adam_state_never_lingers_in_the_slow_subnormal_range():
     for array in (opt.state["m"][0], opt.state["v"][0]):
         assert not np.any((array != 0) & (np.abs(array) < tiny))
     assert opt.state["m"][0][3] > 0.5 and opt.state["v"][0][0] > 0   # normal values are kept
+
+
+def test_an_error_in_a_helper_thread_reaches_the_caller(split_everything):
+    from engine import parallel
+
+    def job(start, stop):
+        if start > 0:
+            raise ValueError("from the helper")
+        return start
+
+    with pytest.raises(ValueError, match="from the helper"):
+        parallel.over_rows(job, 10, 10)
+    assert parallel.over_rows(lambda start, stop: (start, stop), 10, 10) == [(0, 5), (5, 10)]
