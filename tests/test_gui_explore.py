@@ -239,7 +239,9 @@ def test_inspect_weights_activations_and_gradient_check(window, qtbot, tmp_path)
     window.tabs.setCurrentWidget(window.draw_tab)
     names = [e.name for e in window.library.entries()]
     window.library.set_active(names.index("Default CNN"))
-    assert inspect.weights.weights.kind == "conv" and inspect.weights.weights.images.shape == (16, 5, 5)
+    first_conv = window.library.active.model.network.layers[1]
+    assert inspect.weights.weights.kind == "conv"
+    assert inspect.weights.weights.images.shape == (first_conv.out_channels, 5, 5)
     assert inspect.predictions is None and not inspect.busy("test")
     assert inspect.gradients.results == []
 
