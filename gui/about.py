@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import PySide6
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.version import __version__
@@ -21,6 +22,7 @@ Train your own network and watch it learn.</p>
 <li><b>NumPy {np.__version__}</b>: BSD 3-Clause.</li>
 <li><b>pyqtgraph {pg.__version__}</b>: MIT.</li>
 <li><b>tqdm</b>: MPL 2.0 and MIT.</li>
+<li><b>threadpoolctl</b>: BSD 3-Clause.</li>
 <li>ScratchNet itself: MIT.</li>
 </ul>
 """
@@ -29,7 +31,7 @@ Train your own network and watch it learn.</p>
 def show_about(parent: QWidget) -> None:
     box = QMessageBox(parent)
     box.setWindowTitle("About ScratchNet")
-    box.setTextFormat(__import__("PySide6.QtCore", fromlist=["Qt"]).Qt.TextFormat.RichText)
+    box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(ABOUT_HTML)
     box.setIcon(QMessageBox.Icon.NoIcon)
     box.exec()
