@@ -32,6 +32,7 @@ class TrainingPlots(QWidget):
         # (~45 paints/s, measured by bench/latency.py), starving the GUI thread and the trainer.
         loss.getViewBox().setLimits(minYRange=0.01)
         self.plan(1000, 5)
+        accuracy.setYRange(0.8, 1.0, padding=0.02)
         dashed = pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine)
         self._previous_loss = loss.plot(pen=dashed)
         self._raw = loss.plot(pen=pg.mkPen(ACCENT_SOFT, width=1), name="loss")
