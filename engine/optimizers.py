@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from . import parallel
 from .layers import Parameter
 
 
@@ -23,6 +24,13 @@ def flush_subnormals(array: np.ndarray) -> None:
 
 
 class Optimizer:
+    """Updates parameters from their gradients.
+
+    The optimizer gathers its parameters into one contiguous buffer (each Parameter's value and grad
+    become views into it), so that a step is a handful of NumPy calls over one long array rather than
+    a handful per parameter, and a large step can be cut into ranges that run on several cores."""
+    # Element-wise passes over the parameters that one update makes (for deciding whether to split it).
+    passes = 4
     # Names of the per-parameter arrays a rule keeps between steps (saved with the model).
     slots: tuple[str, ...] = ()
 
@@ -31,63 +39,99 @@ class Optimizer:
         self.lr = lr
         self.weight_decay = weight_decay
         self.t = 0  # steps taken
-        self.state = {name: [np.zeros_like(p.value) for p in self.params] for name in self.slots}
-        # Preallocated work space per parameter, so a step allocates nothing on the hot path.
-        self._scratch = [np.empty_like(p.value) for p in self.params]
+        self._values, self._grads = gather(self.params)
+        self.state = {name: np.zeros_like(self._values) for name in self.slots}
+        # Preallocated work space, so a step allocates nothing on the hot path.
+        self._scratch = np.empty_like(self._values)
+        self._decayed = np.empty_like(self._values) if weight_decay else None
 
     def step(self) -> None:
         self.t += 1
-        for i, p in enumerate(self.params):
-            grad = p.grad
-            if self.weight_decay and p.decay:
-                # L2 penalty (lambda/2)*||W||^2 added to the loss (book 6.4.2): its gradient is lambda*W.
-                grad = grad + self.weight_decay * p.value
-            self.update(i, p.value, grad)
-        if self.t % FLUSH_EVERY == 0:
-            for arrays in self.state.values():
-                for array in arrays:
-                    flush_subnormals(array)
+        grad = self._grads
+        if self.weight_decay:
+            # L2 penalty (lambda/2)*||W||^2 added to the loss (book 6.4.2): its gradient is lambda*W,
+            # for weights only (not biases or BatchNorm's scale and shift).
+            grad = self._decayed
+            np.copyto(grad, self._grads)
+            for p, g in zip(self.params, self.views(grad)):
+                if p.decay:
+                    g += self.weight_decay * p.value
 
-    def update(self, i: int, w: np.ndarray, g: np.ndarray) -> None:
-        """Change w in place, given its gradient g; i indexes the slots of this parameter."""
+        def update_range(start: int, stop: int) -> None:
+            self.update(self._values[start:stop], grad[start:stop],
+                        {name: array[start:stop] for name, array in self.state.items()}, self._scratch[start:stop])
+
+        parallel.over_rows(update_range, len(self._values), self.passes * len(self._values))
+        if self.t % FLUSH_EVERY == 0:
+            for array in self.state.values():
+                flush_subnormals(array)
+
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], tmp: np.ndarray) -> None:
+        """Change w in place, given its gradient g, the rule's state arrays (by slot name) and a
+        scratch array, all flat and of the same length (the parameters or a range of them)."""
         raise NotImplementedError
 
+    def views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """A flat array like the parameter buffer, cut into one view per parameter."""
+        views, start = [], 0
+        for p in self.params:
+            views.append(flat[start:start + p.value.size].reshape(p.value.shape))
+            start += p.value.size
+        return views
+
     def state_arrays(self) -> dict[str, np.ndarray]:
-        return {f"{name}/{i}": arr for name, arrs in self.state.items() for i, arr in enumerate(arrs)}
+        return {f"{name}/{i}": view for name, flat in self.state.items() for i, view in enumerate(self.views(flat))}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray], t: int) -> None:
-        for name, arrs in self.state.items():
-            for i, arr in enumerate(arrs):
+        for name, flat in self.state.items():
+            for i, view in enumerate(self.views(flat)):
                 saved = arrays[f"{name}/{i}"]
-                if saved.shape != arr.shape:
-                    raise ValueError(f"optimizer state {name}/{i} has shape {saved.shape}, expected {arr.shape}")
-                np.copyto(arr, saved)
+                if saved.shape != view.shape:
+                    raise ValueError(f"optimizer state {name}/{i} has shape {saved.shape}, expected {view.shape}")
+                np.copyto(view, saved)
         self.t = t
 
     def hyperparameters(self) -> dict[str, float]:
         return {"lr": self.lr, "weight_decay": self.weight_decay}
 
 
+def gather(params: list[Parameter]) -> tuple[np.ndarray, np.ndarray]:
+    """Move the parameters' values and gradients into two flat buffers and make each Parameter's
+    arrays views into them. Returns the buffers."""
+    dtype = np.result_type(*(p.value.dtype for p in params)) if params else np.float32
+    total = sum(p.value.size for p in params)
+    values, grads = np.empty(total, dtype=dtype), np.zeros(total, dtype=dtype)
+    start = 0
+    for p in params:
+        size, shape = p.value.size, p.value.shape
+        values[start:start + size] = p.value.reshape(-1)
+        grads[start:start + size] = p.grad.reshape(-1)
+        p.value = values[start:start + size].reshape(shape)
+        p.grad = grads[start:start + size].reshape(shape)
+        start += size
+    return values, grads
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent: w -= lr * g."""
 
-    def update(self, i, w, g):
-        tmp = np.multiply(g, self.lr, out=self._scratch[i])
-        w -= tmp
+    def update(self, w, g, state, tmp):
+        w -= np.multiply(g, self.lr, out=tmp)
 
 
 class Momentum(Optimizer):
     """SGD with momentum (Polyak 1964): v = m*v - lr*g; w += v."""
     slots = ("v",)
+    passes = 5
 
     def __init__(self, params, lr, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
         self.momentum = momentum
 
-    def update(self, i, w, g):
-        v = self.state["v"][i]
+    def update(self, w, g, state, tmp):
+        v = state["v"]
         v *= self.momentum
-        v -= np.multiply(g, self.lr, out=self._scratch[i])
+        v -= np.multiply(g, self.lr, out=tmp)
         w += v
 
     def hyperparameters(self):
@@ -97,8 +141,10 @@ class Momentum(Optimizer):
 class Nesterov(Momentum):
     """Nesterov's accelerated gradient (Nesterov 1983), as reformulated by Bengio et al. 2012 (arXiv:1212.0901)."""
 
-    def update(self, i, w, g):
-        m, v, tmp = self.momentum, self.state["v"][i], self._scratch[i]
+    passes = 7
+
+    def update(self, w, g, state, tmp):
+        m, v = self.momentum, state["v"]
         v *= m
         v -= np.multiply(g, self.lr, out=tmp)
         w += np.multiply(v, m * m, out=tmp)
@@ -109,9 +155,10 @@ class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al. 2011): per-weight steps shrink with the sum of squared gradients."""
     slots = ("h",)
     eps = 1e-7
+    passes = 7
 
-    def update(self, i, w, g):
-        h, tmp = self.state["h"][i], self._scratch[i]
+    def update(self, w, g, state, tmp):
+        h = state["h"]
         h += np.multiply(g, g, out=tmp)
         self._scaled_step(w, g, h, tmp)
 
@@ -131,8 +178,10 @@ class RMSProp(AdaGrad):
         super().__init__(params, lr, weight_decay)
         self.decay = decay
 
-    def update(self, i, w, g):
-        h, tmp = self.state["h"][i], self._scratch[i]
+    passes = 9
+
+    def update(self, w, g, state, tmp):
+        h = state["h"]
         h *= self.decay
         np.multiply(g, g, out=tmp)
         tmp *= 1 - self.decay
@@ -146,15 +195,16 @@ class RMSProp(AdaGrad):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2014, arXiv:1412.6980), with the bias-corrected moments of Algorithm 1."""
     slots = ("m", "v")
+    passes = 12
 
     def __init__(self, params, lr, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
-    def update(self, i, w, g):
+    def update(self, w, g, state, tmp):
         b1, b2 = self.beta1, self.beta2
-        m, v, tmp = self.state["m"][i], self.state["v"][i], self._scratch[i]
+        m, v = state["m"], state["v"]
         m *= b1
         m += np.multiply(g, 1 - b1, out=tmp)
         v *= b2
