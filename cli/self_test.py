@@ -283,8 +283,20 @@ def run_checks(checks: list[Check]) -> int:
     return failed
 
 
+def quiet_offscreen_notices() -> None:
+    """The offscreen platform warns on every shown window that it cannot resize to size hints;
+    true but irrelevant here, and it would break up the report. Everything else still prints."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(kind, context, message: str) -> None:
+        if "does not support propagateSizeHints" not in message:
+            print(message, file=sys.stderr, flush=True)
+    qInstallMessageHandler(handler)
+
+
 def run_self_test() -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    quiet_offscreen_notices()
     from engine.version import __version__
     print(f"ScratchNet {__version__} self-test (Python {sys.version.split()[0]}, "
           f"{'executable' if getattr(sys, 'frozen', False) else 'source'})", flush=True)
