@@ -90,9 +90,11 @@ class BackgroundJob(QObject):
         self._worker.failed.connect(self.failed)
         self._worker.succeeded.connect(self._thread.quit)
         self._worker.failed.connect(self._thread.quit)
-        self._thread.finished.connect(self.ended)
         self._running = False
         self._thread.finished.connect(self._mark_stopped)
+        self._thread.finished.connect(self.ended)
+        # A job runs once: when its thread has ended (and `ended` has been handled) it goes away.
+        self._thread.finished.connect(self.deleteLater)
 
     def _emit_progress(self, value: Any) -> None:
         self._worker.progressed.emit(value)

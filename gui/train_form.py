@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLineEdit,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
 from engine.builders import ModelSpec
 from engine.optimizers import DEFAULT_LR, OPTIMIZERS
 from engine.trainer import TrainConfig
+
+from .spin_box import spin_box
 
 # What a new user starts from: an MLP that reaches about 98% in five epochs of a few seconds each.
 DEFAULTS = {
@@ -127,16 +128,12 @@ class TrainForm(QWidget):
         return combo
 
     def _double(self, low, high, decimals, step):
-        spin = QDoubleSpinBox()
-        spin.setRange(low, high)
-        spin.setDecimals(decimals)
-        spin.setSingleStep(step)
+        spin = spin_box(low, high, low, step=step, decimals=decimals)
         spin.valueChanged.connect(self.changed)
         return spin
 
     def _int(self, low, high):
-        spin = QSpinBox()
-        spin.setRange(low, high)
+        spin = spin_box(low, high, low)
         spin.valueChanged.connect(self.changed)
         return spin
 

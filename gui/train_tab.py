@@ -10,8 +10,17 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.datasets import load_mnist
 from engine.errors import EngineError
@@ -282,7 +291,6 @@ class TrainTab(QWidget):
     def _on_job_ended(self) -> None:
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
-        self._job.deleteLater()
         self._job = None
         self._trainer = None
         self._set_state("idle")

@@ -8,13 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -149,7 +147,6 @@ class ExploreView(QWidget):
     def _job_ended(self, job: BackgroundJob, slot: str) -> None:
         if job in self._jobs:
             self._jobs.remove(job)
-        job.deleteLater()
         if self._current.get(slot) is job:
             del self._current[slot]
             self.busy_changed(False, slot)
@@ -212,17 +209,3 @@ class RunControls(QHBoxLayout):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setFormat(text)
-
-
-def spin_box(low: float, high: float, value: float, tip: str, step: float | None = None,
-             decimals: int | None = None) -> QSpinBox | QDoubleSpinBox:
-    """A QSpinBox, or a QDoubleSpinBox when `decimals` is given, set up in one call."""
-    spin = QSpinBox() if decimals is None else QDoubleSpinBox()
-    if decimals is not None:
-        spin.setDecimals(decimals)
-    spin.setRange(low, high)
-    spin.setValue(value)
-    if step is not None:
-        spin.setSingleStep(step)
-    spin.setToolTip(tip)
-    return spin

@@ -35,8 +35,9 @@ from engine.experiments.hyperparameter_search import (
 )
 from engine.optimizers import OPTIMIZERS
 
+from ..spin_box import spin_box
 from ..theme import ACCENT, BAD
-from .common import ExploreView, RunControls, WrappedLabel, spin_box
+from .common import ExploreView, RunControls, WrappedLabel
 from .optimizer_playground import NAMES
 from .plots import ACCURACY, brushes_for, plot_widget
 

@@ -13,9 +13,10 @@ from engine.experiments.optimizers_on_mnist import compare_optimizers
 from engine.optimizers import DEFAULT_LR, OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
+from ..spin_box import spin_box
 from ..theme import SERIES, add_legend
 from ..train_form import parse_sizes
-from .common import ExploreView, RunControls, Throttle, spin_box
+from .common import ExploreView, RunControls, Throttle
 from .optimizer_playground import NAMES
 from .plots import centred_mean, plot_widget
 

@@ -12,8 +12,9 @@ from engine.experiments.regularisation import OverfitSetup, default_regularisers
 from engine.optimizers import OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
+from ..spin_box import spin_box
 from ..theme import ACCENT, SECOND, add_legend
-from .common import ExploreView, RunControls, Throttle, spin_box
+from .common import ExploreView, RunControls, Throttle
 from .optimizer_playground import NAMES
 from .plots import plot_widget, text_colour
 

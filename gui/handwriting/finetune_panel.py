@@ -7,9 +7,22 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.datasets import load_mnist
 from engine.finetune import FinetuneConfig, FinetuneOutcome, Finetuning, Scores, split_personal
@@ -19,6 +32,7 @@ from engine.trainer import EpochReport
 
 from ..background import BackgroundJob, JobContext
 from ..model_library import ModelEntry, ModelLibrary
+from ..spin_box import spin_box
 from ..theme import BAD, GOOD
 from ..train_tab import StepBundler
 from ..training_plots import TrainingPlots
@@ -76,18 +90,12 @@ class FinetunePanel(QWidget):
     def _build(self) -> None:
         self.model_label = QLabel()
         self.model_label.setWordWrap(True)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 50)
-        self.epochs.setValue(int(self.settings.value("finetune/epochs", FinetuneConfig.epochs)))
-        self.epochs.setToolTip("Passes over the mixed set (MNIST images with your samples among them)")
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(0.0, 0.1)
-        self.lr.setSingleStep(0.0001)
+        self.epochs = spin_box(1, 50, int(self.settings.value("finetune/epochs", FinetuneConfig.epochs)),
+                               "Passes over the mixed set (MNIST images with your samples among them)")
+        self.lr = spin_box(0.0, 0.1, float(self.settings.value("finetune/lr", 0.0)),
+                           "Learning rate. Lower than for training from scratch, so the network adapts to your "
+                           "hand without forgetting MNIST.", step=0.0001, decimals=5)
         self.lr.setSpecialValueText("auto: a tenth of the model's own")
-        self.lr.setValue(float(self.settings.value("finetune/lr", 0.0)))
-        self.lr.setToolTip("Learning rate. Lower than for training from scratch, so the network adapts to your "
-                           "hand without forgetting MNIST.")
         form = QFormLayout()
         form.addRow("Model:", self.model_label)
         form.addRow("Epochs:", self.epochs)
@@ -297,7 +305,6 @@ class FinetunePanel(QWidget):
     def _on_job_ended(self) -> None:
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
-        self._job.deleteLater()
         self._job = None
         self._trainer = None
         self._update_buttons()

@@ -63,7 +63,6 @@ class SampleKeeper(QObject):
         job.start()
 
     def _job_ended(self) -> None:
-        self._job.deleteLater()
         self._job = None
         self._start_next()
 
