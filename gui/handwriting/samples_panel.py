@@ -1,6 +1,8 @@
 """The personal samples, per digit, as thumbnails of what the network sees: delete, relabel, export, import."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
@@ -25,6 +27,14 @@ from .sample_keeper import SampleKeeper
 
 THUMB = 56
 ALL = -1
+
+
+def readable_path(path: Path) -> str:
+    """The path with the home folder written as ~, as people read it."""
+    try:
+        return str(Path("~") / Path(path).relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 class SamplesPanel(QWidget):
@@ -138,7 +148,7 @@ class SamplesPanel(QWidget):
             return
         counts = self.store.counts()
         samples = self.store.samples()
-        self.summary.setText(f"{sample_count(len(samples))} in {self.store.folder}" if samples
+        self.summary.setText(f"{sample_count(len(samples))} in {readable_path(self.store.folder)}" if samples
                              else "No samples yet. Draw a digit in the Draw tab and press its key (or a button "
                                   "under the canvas) to keep it here.")
         latest = {s.label: s for s in samples}
