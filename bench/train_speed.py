@@ -13,7 +13,8 @@ made the engine's epochs some 10-20% slower once PyTorch had run (its OpenMP/MKL
 warm-up epoch each, timed epochs of the engine and of PyTorch alternate, so that a change in the
 machine's load hits both alike; the figure is the median. PyTorch is optional
 (requirements-bench.txt): without it only the engine is measured.
-The engine splits each batch across one thread per core (engine/parallel.py), PyTorch uses its own
+The engine uses one thread per core (a CNN's batch in slices through replicas of the network,
+engine/data_parallel.py; large dense products on BLAS's threads, engine/parallel.py), PyTorch its own
 default (one thread per core). Also measured: what augmenting one epoch's batches costs, as a share
 of each network's engine epoch.
 

@@ -56,7 +56,8 @@ def save_model(path: Path | str, model: SavedModel) -> None:
     if model.optimizer is not None:
         opt = model.optimizer
         name = next(k for k, cls in OPTIMIZERS.items() if type(opt) is cls)
-        optimizer = {"name": name, "t": opt.t, "hyperparameters": opt.hyperparameters()}
+        optimizer = {"name": name, "t": opt.t, "hyperparameters": opt.hyperparameters(),
+                     "state_scales": opt.state_scales()}
         arrays.update({f"optimizer/{k}": v for k, v in opt.state_arrays().items()})
     arrays["history/losses"] = np.asarray(model.history.losses, dtype=np.float64)
     meta = {
@@ -153,7 +154,8 @@ def _build(meta: dict, arrays: dict[str, np.ndarray]) -> SavedModel:
         cls = OPTIMIZERS[o["name"]]
         optimizer = cls(network.parameters(), **o["hyperparameters"])
         state = {k.removeprefix("optimizer/"): v for k, v in arrays.items() if k.startswith("optimizer/")}
-        optimizer.load_state_arrays(state, int(o["t"]))
+        # Files without state_scales keep the published moments (scale 1).
+        optimizer.load_state_arrays(state, int(o["t"]), o.get("state_scales", {}))
     return SavedModel(
         network=network,
         spec=ModelSpec.from_json(meta["spec"]) if meta.get("spec") else None,

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from . import parallel
+from .data_parallel import DataParallel, splittable
 from .layers import Dropout, Layer, MaxPool2D, Parameter, ReLU
 from .losses import SoftmaxCrossEntropy, softmax
 
@@ -19,6 +21,8 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.loss_layer = SoftmaxCrossEntropy()
         self._inference_batch: int | None = None
+        self._data_parallel: DataParallel | None = None
+        self._values_per_sample: int | None = None
         for layer in self.layers:
             layer.cast(self.dtype)
         trainable = [i for i, layer in enumerate(self.layers) if layer.parameters()]
@@ -94,10 +98,27 @@ class Network:
         return self.loss_layer.forward(self.forward(x, train), labels)
 
     def gradient(self, x: np.ndarray, labels: np.ndarray) -> float:
-        """Forward and backward on one batch: fills every parameter's .grad, returns the loss."""
+        """Forward and backward on one batch: fills every parameter's .grad, returns the loss.
+        A large batch goes through in slices on several cores at once (engine/data_parallel.py)."""
+        slices = self._slices(len(x))
+        if slices > 1:
+            if self._data_parallel is None or len(self._data_parallel.slices) != slices:
+                order = self.running_order()
+                first = next((i for i, layer in enumerate(order) if layer.parameters()), len(order))
+                self._data_parallel = DataParallel(order, self.loss_layer, first, slices)
+            return self._data_parallel.gradient(np.asarray(x, dtype=self.dtype), labels)
         loss = self.loss(x, labels, train=True)
         self.backward()
         return loss
+
+    def _slices(self, batch: int) -> int:
+        """How many slices a training batch is worth cutting into: by the numbers its layers
+        produce, the measure of work that engine/parallel.py uses."""
+        if not splittable(self.layers):
+            return 1
+        if self._values_per_sample is None:
+            self._values_per_sample = sum(math.prod(shape) for shape in self.output_shapes())
+        return min(batch, parallel.parts(batch * self._values_per_sample))
 
     def accuracy(self, x: np.ndarray, labels: np.ndarray, batch_size: int | None = None) -> float:
         if len(x) == 0:

@@ -18,6 +18,12 @@ from .layers import Parameter
 # steps such values are set to exactly 0, a change below 1.2e-38.
 FLUSH_EVERY = 100
 
+# A step updates the parameters this many at a time: a rule makes 5-12 passes over its arrays, and
+# a piece of this size keeps all of them (value, gradient, state, scratch: 5 x 256 KiB) in a core's
+# L2 cache between passes instead of fetching them again from L3 on every pass (Adam on 269k
+# parameters, one core: 0.78 -> 0.66 ms, timed alone against the whole-array version).
+CHUNK = 65536
+
 
 def flush_subnormals(array: np.ndarray) -> None:
     array[np.abs(array) < np.finfo(array.dtype).tiny] = 0
@@ -31,6 +37,10 @@ class Optimizer:
     a handful per parameter, and a large step can be cut into ranges that run on several cores."""
     # Element-wise passes over the parameters that one update makes (for deciding whether to split it).
     passes = 4
+    # A pass over a piece that sits in L2 costs about a fifth of the strided passes that the unit of
+    # parallel's work was measured on: Adam on 269k parameters takes ~0.55 ms on one core, and
+    # splitting it across two made an MLP 784-256-256-10 step slower (1.86 -> 2.04 ms).
+    cost_per_pass = 0.2
     # Names of the per-parameter arrays a rule keeps between steps (saved with the model).
     slots: tuple[str, ...] = ()
 
@@ -58,10 +68,12 @@ class Optimizer:
                     g += self.weight_decay * p.value
 
         def update_range(start: int, stop: int) -> None:
-            self.update(self._values[start:stop], grad[start:stop],
-                        {name: array[start:stop] for name, array in self.state.items()}, self._scratch[start:stop])
+            for begin in range(start, stop, CHUNK):
+                piece = slice(begin, min(begin + CHUNK, stop))
+                self.update(self._values[piece], grad[piece],
+                            {name: array[piece] for name, array in self.state.items()}, self._scratch[piece])
 
-        parallel.over_rows(update_range, len(self._values), self.passes * len(self._values))
+        parallel.over_rows(update_range, len(self._values), self.cost_per_pass * self.passes * len(self._values))
         if self.t % FLUSH_EVERY == 0:
             for array in self.state.values():
                 flush_subnormals(array)
@@ -79,16 +91,33 @@ class Optimizer:
             start += p.value.size
         return views
 
+    def slot_scale(self, name: str) -> float:
+        """What a kept array is multiplied by to give the rule's published quantity (a rule may keep
+        a multiple of it because that saves arithmetic)."""
+        return 1.0
+
+    def state_scales(self) -> dict[str, float]:
+        return {name: self.slot_scale(name) for name in self.slots}
+
     def state_arrays(self) -> dict[str, np.ndarray]:
+        """The kept arrays, one per slot and parameter, as they are (state_scales() says how they
+        relate to the published quantities)."""
         return {f"{name}/{i}": view for name, flat in self.state.items() for i, view in enumerate(self.views(flat))}
 
-    def load_state_arrays(self, arrays: dict[str, np.ndarray], t: int) -> None:
+    def load_state_arrays(self, arrays: dict[str, np.ndarray], t: int,
+                          scales: dict[str, float] | None = None) -> None:
+        """Take over state_arrays() of a run, kept with `scales` (default: this optimizer's own;
+        a file from before a rule kept multiples holds the published quantities, scale 1)."""
+        scales = self.state_scales() if scales is None else scales
         for name, flat in self.state.items():
+            factor = scales.get(name, 1.0) / self.slot_scale(name)
             for i, view in enumerate(self.views(flat)):
                 saved = arrays[f"{name}/{i}"]
                 if saved.shape != view.shape:
                     raise ValueError(f"optimizer state {name}/{i} has shape {saved.shape}, expected {view.shape}")
                 np.copyto(view, saved)
+                if factor != 1.0:
+                    view *= view.dtype.type(factor)
         self.t = t
 
     def hyperparameters(self) -> dict[str, float]:
@@ -195,30 +224,34 @@ class RMSProp(AdaGrad):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2014, arXiv:1412.6980), with the bias-corrected moments of Algorithm 1."""
     slots = ("m", "v")
-    passes = 12
+    passes = 10
 
     def __init__(self, params, lr, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
+    def slot_scale(self, name):
+        # The moments are kept divided by (1 - beta): m' = b1*m' + g is two passes, where
+        # m = b1*m + (1-b1)*g is three; the constant goes into the step size instead.
+        return 1 - self.beta1 if name == "m" else 1 - self.beta2
+
     def update(self, w, g, state, tmp):
-        b1, b2 = self.beta1, self.beta2
-        m, v = state["m"], state["v"]
+        b1, b2, t = self.beta1, self.beta2, self.t
+        m, v = state["m"], state["v"]          # m/(1-b1) and v/(1-b2)
         m *= b1
-        m += np.multiply(g, 1 - b1, out=tmp)
+        m += g
         v *= b2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
-        # w -= lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m/(1-b1^t) and v_hat = v/(1-b2^t),
-        # rewritten as lr * c2/(1-b1^t) * m / (sqrt(v) + eps*c2) with c2 = sqrt(1-b2^t): the same
-        # number, one pass over the array fewer.
-        c2 = math.sqrt(1 - b2 ** self.t)   # a Python float: a NumPy float64 would upcast float32 arrays
+        v += np.multiply(g, g, out=tmp)
+        # w -= lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m/(1-b1^t), v_hat = v/(1-b2^t),
+        # written with the kept moments as lr*(1-b1)/((1-b1^t)*s) * m' / (sqrt(v') + eps/s),
+        # s = sqrt((1-b2)/(1-b2^t)): the same number in five passes. Python floats throughout: a
+        # NumPy float64 would upcast float32 arrays.
+        s = math.sqrt((1 - b2) / (1 - b2 ** t))
         np.sqrt(v, out=tmp)
-        tmp += self.eps * c2
+        tmp += self.eps / s
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr * c2 / (1 - b1 ** self.t)
+        tmp *= self.lr * (1 - b1) / ((1 - b1 ** t) * s)
         w -= tmp
 
     def hyperparameters(self):

@@ -7,7 +7,9 @@ keeps a core for its own thread).
 
 While the engine splits work itself, BLAS gets one thread: threads of its own inside each range
 would oversubscribe the cores, and BLAS threads spin while they wait, which on a busy machine
-costs far more than they save (bench/latency.py and bench/train_speed.py show it)."""
+costs far more than they save (bench/latency.py and bench/train_speed.py show it). The one
+exception is matmul() below: a dense layer's product is too short to be worth the ~0.1 ms that
+waking an engine thread takes, and BLAS's spinning threads take it up at once."""
 from __future__ import annotations
 
 import os
@@ -16,19 +18,28 @@ from collections.abc import Callable
 from queue import SimpleQueue
 from typing import TypeVar
 
-from threadpoolctl import threadpool_limits
+import numpy as np
+from threadpoolctl import ThreadpoolController
 
 # Below this much work per thread (element-wise operations, about a nanosecond each), handing work
 # to another thread costs more than it saves: waking a thread and hearing back takes ~0.1 ms.
 MIN_WORK_PER_THREAD = 1_000_000
+# A matrix product of at least this many multiply-adds runs on BLAS's threads (matmul()). Smaller
+# ones gain nothing measurable, and once BLAS's threads have run they spin on a core for a while,
+# which slows a CNN's convolutions that the engine splits itself (bench/train_speed.py).
+MIN_BLAS_THREADED_PRODUCT = 10_000_000
 
 T = TypeVar("T")
 _lock = threading.Lock()
 _threads = 0                         # 0: not decided yet (one per usable core)
 _inboxes: list[SimpleQueue] = []     # one per helper thread: (fn, job, index, reply queue)
+_blas = None                         # threadpoolctl's handle on NumPy's BLAS, once threads are set
+_blas_lock = threading.Lock()        # one product at a time on BLAS's threads
+_job = threading.local()             # .inside: this thread is running its share of a split job
 
 
 def _helper(inbox: SimpleQueue) -> None:
+    _job.inside = True               # a helper only ever runs shares of split jobs
     while True:
         fn, job, index, reply = inbox.get()
         try:
@@ -37,20 +48,27 @@ def _helper(inbox: SimpleQueue) -> None:
             reply.put((index, False, e))
 
 
+def _set_blas_threads(count: int) -> None:
+    for controller in _blas.lib_controllers if _blas else ():
+        controller.set_num_threads(count)
+
+
 def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def set_threads(count: int | None = None) -> int:
     """Use `count` threads (None: one per usable core); returns the number now in use."""
-    global _threads
+    global _threads, _blas
     with _lock:
         _threads = max(1, count or usable_cores())
         while len(_inboxes) < _threads - 1:
             inbox: SimpleQueue = SimpleQueue()
             threading.Thread(target=_helper, args=(inbox,), name=f"engine-{len(_inboxes) + 1}", daemon=True).start()
             _inboxes.append(inbox)
-        threadpool_limits(1, user_api="blas")
+        if _blas is None:
+            _blas = ThreadpoolController().select(user_api="blas")
+        _set_blas_threads(1)
         return _threads
 
 
@@ -59,7 +77,10 @@ def threads() -> int:
 
 
 def parts(work: float) -> int:
-    """How many threads a job of `work` elementary operations is worth."""
+    """How many threads a job of `work` elementary operations is worth (one inside a share of
+    another split job: the other threads are busy with that job already)."""
+    if getattr(_job, "inside", False):
+        return 1
     return max(1, min(threads(), int(work // MIN_WORK_PER_THREAD)))
 
 
@@ -91,8 +112,10 @@ def run(fn: Callable[..., T], jobs: list[tuple]) -> list[T]:
     results: list = [None] * len(jobs)
     failures = []
     try:
+        _job.inside = True
         results[0] = fn(*jobs[0])
     finally:
+        _job.inside = False
         for _ in jobs[1:]:                 # wait for every helper, even when this share failed
             index, ok, value = reply.get()
             results[index] = value
@@ -107,3 +130,17 @@ def over_rows(fn: Callable[[int, int], T], rows: int, work: int) -> list[T]:
     """fn(start, stop) for ranges covering range(rows), in parallel; their results, in order.
     `work` is the number of values the whole job touches, to decide whether splitting pays."""
     return run(fn, ranges(rows, work))
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """a @ b for 2-D arrays (into `out` if given); a large product runs on as many BLAS threads
+    as the engine uses."""
+    count = threads()
+    if count == 1 or getattr(_job, "inside", False) or a.shape[0] * a.shape[1] * b.shape[1] < MIN_BLAS_THREADED_PRODUCT:
+        return np.matmul(a, b, out=out)
+    with _blas_lock:
+        _set_blas_threads(count)
+        try:
+            return np.matmul(a, b, out=out)
+        finally:
+            _set_blas_threads(1)

@@ -147,3 +147,70 @@ def test_an_error_in_a_helper_thread_reaches_the_caller(split_everything):
     with pytest.raises(ValueError, match="from the helper"):
         parallel.over_rows(job, 10, 10)
     assert parallel.over_rows(lambda start, stop: (start, stop), 10, 10) == [(0, 5), (5, 10)]
+
+
+def test_a_batch_cut_into_uneven_slices_gives_the_gradient_of_the_whole_batch(monkeypatch):
+    """Data parallelism: 7 images go through two replicas as 3 + 4; each slice's loss gradient is
+    weighted by its share, so the sum is the gradient of the mean loss over all 7 (float64)."""
+    from engine import parallel
+    from engine.builders import ModelSpec
+    rng = np.random.default_rng(5)
+    x, t = rng.random((7, 784)), rng.integers(0, 10, 7)
+    spec = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,), dtype="float64")
+    whole, sliced = spec.build(0), spec.build(0)
+    before = parallel.threads()
+    try:
+        parallel.set_threads(1)
+        loss = whole.gradient(x, t)
+        parallel.set_threads(2)
+        monkeypatch.setattr(parallel, "MIN_WORK_PER_THREAD", 1)
+        assert sliced._slices(len(t)) == 2
+        assert sliced.gradient(x, t) == pytest.approx(loss, rel=1e-12)
+        assert sliced._data_parallel is not None
+    finally:
+        parallel.set_threads(before)
+    for a, b in zip(whole.parameters(), sliced.parameters()):
+        np.testing.assert_allclose(b.grad, a.grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("extra", [{"dropout": 0.3}, {"batchnorm": True}])
+def test_networks_whose_layers_see_the_whole_batch_are_not_cut_into_slices(extra, split_everything):
+    from engine.builders import ModelSpec
+    net = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,), **extra).build(0)
+    assert net._slices(100) == 1
+
+
+def test_a_dense_product_on_blas_threads_gives_the_same_numbers(monkeypatch):
+    from engine import parallel
+    rng = np.random.default_rng(6)
+    a, b = rng.random((50, 300), dtype=np.float32), rng.random((300, 40), dtype=np.float32)
+    before = parallel.threads()
+    try:
+        parallel.set_threads(2)
+        monkeypatch.setattr(parallel, "MIN_BLAS_THREADED_PRODUCT", 1)
+        out = np.empty((50, 40), np.float32)
+        parallel.matmul(a, b, out=out)
+    finally:
+        parallel.set_threads(before)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5)
+
+
+def test_work_split_inside_a_share_of_another_split_job_runs_in_place(split_everything):
+    """A layer that splits its work, running inside a slice that is itself a share of a split job,
+    must not wait for threads that are busy with that job."""
+    from engine import parallel
+    inner = parallel.run(lambda start, stop: parallel.parts(10**9), [(0, 1), (1, 2)])
+    assert inner == [1, 1]
+    assert parallel.parts(10**9) == 2
+
+
+def test_a_network_cut_into_slices_still_matches_numerical_gradients(split_everything):
+    from engine.builders import ModelSpec
+    from engine.gradcheck import check_network
+    from tests.test_layers import TOLERANCE
+    rng = np.random.default_rng(5)
+    net = ModelSpec(arch="cnn", channels=(3, 4), hidden=(10,), dtype="float64").build(seed=1)
+    x, t = rng.random((6, 784)), rng.integers(0, 10, 6)
+    assert net._slices(len(t)) == 2
+    for name, err in check_network(net, x, t, max_entries=25):
+        assert err < TOLERANCE, f"{name}: relative error {err:.2e}"

@@ -108,3 +108,29 @@ def test_optimizer_state_round_trip(name):
     opt_a.step()
     opt_b.step()
     np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_adam_state_saved_before_it_kept_scaled_moments_still_loads():
+    """Files from before Adam kept m/(1-beta1) and v/(1-beta2) hold the published moments."""
+    p = Parameter(np.array([1.0, -2.0]))
+    opt = Adam([p], lr=0.01)
+    published = {"m/0": np.array([0.1, -0.2]), "v/0": np.array([0.004, 0.001])}
+    opt.load_state_arrays(published, 5, scales={})
+    kept = opt.state_arrays()
+    np.testing.assert_allclose(kept["m/0"] * opt.state_scales()["m"], published["m/0"])
+    np.testing.assert_allclose(kept["v/0"] * opt.state_scales()["v"], published["v/0"])
+
+
+def test_adam_steps_follow_algorithm_1_of_the_paper_over_many_steps():
+    rng = np.random.default_rng(4)
+    p = Parameter(rng.standard_normal(70_000))       # more than one chunk of the update
+    w, m, v = p.value.copy(), np.zeros_like(p.value), np.zeros_like(p.value)
+    opt = Adam([p], lr=0.01)
+    for t in range(1, 30):
+        g = rng.standard_normal(p.value.size)
+        p.grad[:] = g
+        opt.step()
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w = w - 0.01 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    np.testing.assert_allclose(p.value, w, rtol=1e-10, atol=1e-12)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parallel
 from ..init import weight_std
 from .base import Layer, Parameter, column_sums
 
@@ -22,16 +23,16 @@ class Affine(Layer):
     def forward(self, x, train=False):
         if train:
             self._x = x
-        out = x @ self.W.value
+        out = parallel.matmul(x, self.W.value)
         if self.b is not None:
             out += self.b.value
         return out
 
     def backward(self, dout):
-        np.matmul(self._x.T, dout, out=self.W.grad)
+        parallel.matmul(self._x.T, dout, out=self.W.grad)
         if self.b is not None:
             column_sums(dout, out=self.b.grad)
-        return dout @ self.W.value.T if self.input_grad else None
+        return parallel.matmul(dout, self.W.value.T) if self.input_grad else None
 
     def parameters(self):
         return [self.W] if self.b is None else [self.W, self.b]
