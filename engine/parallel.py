@@ -3,7 +3,9 @@
 NumPy releases the GIL inside its array loops and BLAS calls, so threads that each take a range of
 the batch really run in parallel, element-wise work included (BLAS alone would only spread the
 matrix products). The engine uses one thread per usable core; set_threads() changes that (the GUI
-keeps a core for its own thread).
+keeps a core for its own thread). A training batch of a large network is cut once, into slices
+that each go through a replica of the network (engine/data_parallel.py, built on run() below);
+work inside a slice then stays on its thread.
 
 While the engine splits work itself, BLAS gets one thread: threads of its own inside each range
 would oversubscribe the cores, and BLAS threads spin while they wait, which on a busy machine
@@ -111,11 +113,12 @@ def run(fn: Callable[..., T], jobs: list[tuple]) -> list[T]:
         inbox.put((fn, job, index, reply))
     results: list = [None] * len(jobs)
     failures = []
+    was_inside = getattr(_job, "inside", False)
     try:
         _job.inside = True
         results[0] = fn(*jobs[0])
     finally:
-        _job.inside = False
+        _job.inside = was_inside
         for _ in jobs[1:]:                 # wait for every helper, even when this share failed
             index, ok, value = reply.get()
             results[index] = value
