@@ -12,6 +12,11 @@ from .layers import Dropout, Layer, MaxPool2D, Parameter, ReLU
 from .losses import SoftmaxCrossEntropy, softmax
 
 
+def first_trainable(layers: list[Layer]) -> int:
+    """Index of the first layer with weights: backward stops there, as the input needs no gradient."""
+    return next((i for i, layer in enumerate(layers) if layer.parameters()), len(layers))
+
+
 class Network:
     """Layers applied in order to (N, input_size) float arrays, ending in class scores (logits)."""
 
@@ -25,11 +30,9 @@ class Network:
         self._values_per_sample: int | None = None
         for layer in self.layers:
             layer.cast(self.dtype)
-        trainable = [i for i, layer in enumerate(self.layers) if layer.parameters()]
-        # Backward stops at the first layer with weights: the input images need no gradient.
-        self._first_trainable = trainable[0] if trainable else len(self.layers)
+        first = first_trainable(self.layers)
         for i, layer in enumerate(self.layers):
-            layer.input_grad = i != self._first_trainable
+            layer.input_grad = i != first
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.predict_proba(x)
@@ -65,8 +68,7 @@ class Network:
     def backward(self) -> None:
         dout = self.loss_layer.backward()
         order = self.running_order()
-        first = next((i for i, layer in enumerate(order) if layer.parameters()), len(order))
-        for layer in reversed(order[first:]):
+        for layer in reversed(order[first_trainable(order):]):
             dout = layer.backward(dout)
 
     def inference_batch(self) -> int:
@@ -104,8 +106,7 @@ class Network:
         if slices > 1:
             if self._data_parallel is None or len(self._data_parallel.slices) != slices:
                 order = self.running_order()
-                first = next((i for i, layer in enumerate(order) if layer.parameters()), len(order))
-                self._data_parallel = DataParallel(order, self.loss_layer, first, slices)
+                self._data_parallel = DataParallel(order, self.loss_layer, first_trainable(order), slices)
             return self._data_parallel.gradient(np.asarray(x, dtype=self.dtype), labels)
         loss = self.loss(x, labels, train=True)
         self.backward()
