@@ -11,7 +11,6 @@ import numpy as np
 from . import parallel
 from .layers import Parameter
 
-
 # Where a gradient stays zero (a dead unit, a pixel that is blank in every image) the kept averages
 # shrink geometrically and after some hundreds of steps reach float32's subnormal range, where each
 # arithmetic operation costs ~100 times more: an MLP's epochs got slower and slower. Every this many

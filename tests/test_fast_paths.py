@@ -214,3 +214,14 @@ def test_a_network_cut_into_slices_still_matches_numerical_gradients(split_every
     assert net._slices(len(t)) == 2
     for name, err in check_network(net, x, t, max_entries=25):
         assert err < TOLERANCE, f"{name}: relative error {err:.2e}"
+
+
+@pytest.mark.parametrize("kernel,stride,pad,side", [(3, 2, 1, 8), (5, 3, 2, 9), (2, 2, 0, 7)])
+def test_strided_conv_input_gradient_by_rows_matches_numerical_gradients(kernel, stride, pad, side):
+    """Strides that leave some input columns outside every window included (they get zero)."""
+    from tests.test_layers import TOLERANCE
+    rng = np.random.default_rng(7)
+    conv = Conv2D(2, 3, kernel, stride=stride, pad=pad, rng=rng, dtype=np.float64)
+    x = rng.standard_normal((2, side, side, 2))
+    for what, err in check_layer(conv, x).items():
+        assert err < TOLERANCE, f"{what} relative error {err:.2e}"

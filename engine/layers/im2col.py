@@ -1,4 +1,4 @@
-"""im2col / col2im for channels-last images (book 7.4), through strided views: no loop over pixels.
+"""im2col for channels-last images (book 7.4), through strided views: no loop over pixels.
 
 Images are (N, H, W, C). A column row holds one receptive field in (kh, kw, C) order, so that
 `col @ W` with W of shape (kh*kw*C, F) gives the output directly as (N*OH*OW, F), i.e. (N, OH, OW, F).
@@ -48,20 +48,3 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, pad: int = 0,
         return out.reshape(cols, rows).T
     np.copyto(out.reshape(win.shape), win)  # the one copy im2col needs
     return out.reshape(rows, cols)
-
-
-def col2im(blocks: np.ndarray, x_shape: tuple[int, ...], kh: int, kw: int, stride: int = 1,
-           pad: int = 0, out: np.ndarray | None = None) -> np.ndarray:
-    """The adjoint of im2col: sums each column entry back onto the pixel it came from.
-
-    `blocks` is the column gradient split by kernel offset, (kh*kw, N*OH*OW, C), so that each
-    offset's share is one contiguous block and is added with a single vectorised operation.
-    `out`, if given, is a zeroed (N, H + 2*pad, W + 2*pad, C) array to add into."""
-    n, h, w, c = x_shape
-    oh, ow = output_size(h, kh, stride, pad), output_size(w, kw, stride, pad)
-    blocks = blocks.reshape(kh, kw, n, oh, ow, c)
-    dx = np.zeros((n, h + 2 * pad, w + 2 * pad, c), dtype=blocks.dtype) if out is None else out
-    for i in range(kh):
-        for j in range(kw):
-            dx[:, i:i + stride * oh:stride, j:j + stride * ow:stride] += blocks[i, j]
-    return dx[:, pad:pad + h, pad:pad + w] if pad else dx
