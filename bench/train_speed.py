@@ -11,12 +11,18 @@ EpochReport.seconds, which stops before the epoch's evaluation. The PyTorch mode
 (NCHW), He-normal weights and zero biases, and runs in a child process of its own: sharing a process
 made the engine's epochs some 10-20% slower once PyTorch had run (its OpenMP/MKL threads). After one
 warm-up epoch each, timed epochs of the engine and of PyTorch alternate, so that a change in the
-machine's load hits both alike; the figure is the median. PyTorch is optional
+machine's load hits both alike, with a pause of a quarter second before each so that neither
+starts while the other's idle threads still spin; the figure is the median. PyTorch is optional
 (requirements-bench.txt): without it only the engine is measured.
 The engine uses one thread per core (a CNN's batch in slices through replicas of the network,
 engine/data_parallel.py; large dense products on BLAS's threads, engine/parallel.py), PyTorch its own
-default (one thread per core). Also measured: what augmenting one epoch's batches costs, as a share
-of each network's engine epoch.
+default (one thread per core).
+
+Also measured: what augmentation adds to an engine epoch. Epochs of the same network without and
+with augmentation alternate (each a fresh Trainer, after a warm-up epoch; the CNN on 12,000
+images to keep the run short); the share is the difference of the medians over the epoch without.
+The batches are augmented on the Trainer's background thread (engine/batches.py), so this is what
+a user waits for, which the time augmentation takes alone (also printed) is not.
 
 The last line printed is one JSON object with every figure.
 """
@@ -52,6 +58,8 @@ NETWORKS = {
     "cnn": ("CNN c16-c32-fc100", ModelSpec(arch="cnn", channels=(16, 32), kernel=5, hidden=(100,))),
 }
 BATCH, LR, SEED = 100, 0.001, 0
+PAUSE = 0.25                       # seconds before each timed epoch (see the docstring)
+AUGMENT_IMAGES = {"cnn": 12_000}   # images per epoch when measuring augmentation (default: all)
 
 
 @dataclass
@@ -62,6 +70,14 @@ class Measurement:
     torch_seconds: list[float] = field(default_factory=list)
     engine_accuracy: float | None = None
     torch_accuracy: float | None = None
+    plain_seconds: list[float] = field(default_factory=list)       # augmentation's cost: epochs without
+    augmented_seconds: list[float] = field(default_factory=list)   # and with it
+
+    def augment_share(self) -> float | None:
+        if not self.plain_seconds:
+            return None
+        plain = statistics.median(self.plain_seconds)
+        return (statistics.median(self.augmented_seconds) - plain) / plain
 
     def summary(self) -> dict:
         engine = statistics.median(self.engine_seconds) if self.engine_seconds else None
@@ -69,7 +85,9 @@ class Measurement:
         return {"net": self.key, "name": self.name, "engine_s": engine, "torch_s": pytorch,
                 "ratio": engine / pytorch if engine and pytorch else None,
                 "engine_epochs_s": self.engine_seconds, "torch_epochs_s": self.torch_seconds,
-                "engine_test_accuracy": self.engine_accuracy, "torch_test_accuracy": self.torch_accuracy}
+                "engine_test_accuracy": self.engine_accuracy, "torch_test_accuracy": self.torch_accuracy,
+                "plain_epochs_s": self.plain_seconds, "augmented_epochs_s": self.augmented_seconds,
+                "augment_share": self.augment_share()}
 
 
 def torch_model(spec: ModelSpec):
@@ -183,18 +201,37 @@ def measure(key: str, train: Split, test: Split, epochs: int, pytorch: TorchChil
         if report.epoch > 1:                        # the first epoch of each is a warm-up
             result.engine_seconds.append(report.seconds)
         if pytorch is not None:
+            time.sleep(PAUSE)
             seconds = pytorch.ask("epoch")
             if report.epoch > 1:
                 result.torch_seconds.append(seconds)
+        time.sleep(PAUSE)
         print(f"  {name}, epoch {report.epoch}{' (warm-up)' if report.epoch == 1 else ''}: engine "
               f"{report.seconds:.2f} s" + (f", PyTorch {seconds:.2f} s" if pytorch is not None else ""),
               file=sys.stderr, flush=True)
 
+    time.sleep(PAUSE)
     trainer.run(on_epoch=after_engine_epoch)
     result.engine_accuracy = trainer.network.accuracy(test.x, test.t)
     if pytorch is not None:
         result.torch_accuracy = pytorch.ask("accuracy")
     return result
+
+
+def measure_augmentation(result: Measurement, train: Split, pairs: int) -> None:
+    """Engine epochs without and with augmentation, in turns, into `result`."""
+    count = AUGMENT_IMAGES.get(result.key, len(train))
+    subset = Split(train.x[:count], train.t[:count])
+    for _ in range(pairs):
+        for augment, into in ((False, result.plain_seconds), (True, result.augmented_seconds)):
+            config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=2, validation=0,
+                                 train_eval_size=0, seed=SEED, augment=augment)
+            seconds: list[float] = []
+            time.sleep(PAUSE)
+            Trainer(NETWORKS[result.key][1].build(SEED), subset, config).run(on_epoch=lambda r: seconds.append(r.seconds))
+            into.append(seconds[-1])                 # the first epoch is a warm-up
+        print(f"  {result.name}, {count:,} images: engine {result.plain_seconds[-1]:.2f} s "
+              f"without augmentation, {result.augmented_seconds[-1]:.2f} s with", file=sys.stderr, flush=True)
 
 
 def load_splits(quick: bool) -> tuple[Split, Split]:
@@ -207,8 +244,7 @@ def load_splits(quick: bool) -> tuple[Split, Split]:
 
 
 def augmentation_seconds(train: Split) -> float:
-    """What augmenting every batch of one epoch costs (the Trainer does it before each step when
-    augmentation is on; the timed epochs above run without it)."""
+    """What augmenting every batch of one epoch takes alone, on one thread."""
     augment, rng = Augmentation(), np.random.default_rng(SEED)
     started = time.perf_counter()
     for start in range(0, len(train), BATCH):
@@ -253,19 +289,21 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if child:
                 child.close()
+        measure_augmentation(results[-1], train, pairs=min(epochs, 3))
     augment_s = statistics.median(augmentation_seconds(train) for _ in range(3))
     load_after = os.getloadavg()
 
     print(f"\n{'network':22s} {'engine s/epoch':>15s} {'PyTorch s/epoch':>16s} {'ratio':>7s} "
-          f"{'engine acc':>11s} {'PyTorch acc':>12s} {'augment share':>14s}")
+          f"{'engine acc':>11s} {'PyTorch acc':>12s} {'augmentation adds':>18s}")
     for r in results:
         s = r.summary()
         pt = f"{s['torch_s']:16.2f}" if s["torch_s"] else f"{'-':>16s}"
         ratio = f"{s['ratio']:7.2f}" if s["ratio"] else f"{'-':>7s}"
         pacc = f"{s['torch_test_accuracy']:12.2%}" if s["torch_test_accuracy"] is not None else f"{'-':>12s}"
-        print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc} "
-              f"{augment_s / s['engine_s']:14.1%}")
-    print(f"augmenting an epoch's batches: {augment_s:.2f} s (the share above is of the engine's epoch)")
+        share = f"{s['augment_share']:18.1%}" if s["augment_share"] is not None else f"{'-':>18s}"
+        print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc} {share}")
+    print(f"augmenting an epoch's batches alone, on one thread: {augment_s:.2f} s; 'augmentation adds' is "
+          f"the engine's epoch with augmentation against without, in turns")
     print(f"images per epoch {count:,}, batch {BATCH}, Adam lr {LR}; median of {epochs} epoch(s) after a warm-up; "
           f"engine threads {parallel.threads()}" + (f", PyTorch threads {torch_info['threads']}" if torch_info else "")
           + f"; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
@@ -278,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine_threads": parallel.threads(),
         "blas_threads": next((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), None),
         "augment_s_per_epoch": augment_s,
-        "results": [{**r.summary(), "augment_share": augment_s / r.summary()["engine_s"]} for r in results]}))
+        "results": [r.summary() for r in results]}))
     return 0
 
 

@@ -9,11 +9,13 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
 from .augment import Augmentation
+from .batches import Batch, Batches
 from .datasets import Split
 from .errors import TrainingDiverged
 from .layers import Dropout
@@ -21,8 +23,9 @@ from .network import Network
 from .optimizers import DEFAULT_LR, OPTIMIZERS, Optimizer, make_optimizer
 from .schedules import SCHEDULES, Schedule
 
-# Purposes, mixed into seeds so that each kind of randomness has its own stream.
-_SHUFFLE, _STEP, _TRAIN_EVAL = 1, 2, 3
+# A purpose, mixed into the seed so that this randomness has its own stream (engine/batches.py has
+# the others).
+_TRAIN_EVAL = 3
 
 
 @dataclass(frozen=True)
@@ -130,13 +133,12 @@ class Trainer:
                                                      config.learning_rate, config.weight_decay)
         self.step = step
         self.history = history or History()
-        self.steps_per_epoch = math.ceil(len(train) / config.batch_size)
+        self.batches = Batches(train, config.batch_size, config.seed, Augmentation() if config.augment else None,
+                               random_steps=any(isinstance(layer, Dropout) for layer in network))
+        self.steps_per_epoch = self.batches.steps_per_epoch
         self.total_steps = self.steps_per_epoch * config.epochs
         self.schedule = Schedule(config.schedule, total_steps=self.total_steps,
                                  step_every=config.step_epochs * self.steps_per_epoch, gamma=config.step_gamma)
-        self.augmentation = Augmentation() if config.augment else None
-        # Whether a step draws random numbers (augmentation, dropout); if not, it needs no generator.
-        self._random_steps = self.augmentation is not None or any(isinstance(layer, Dropout) for layer in network)
         eval_rng = np.random.default_rng([config.seed, _TRAIN_EVAL])
         self._train_eval = eval_rng.permutation(len(train))[:config.train_eval_size]
         self._stop = threading.Event()
@@ -176,37 +178,31 @@ class Trainer:
         return result
 
     def _run(self, on_step: StepCallback | None, on_epoch: EpochCallback | None) -> TrainResult:
-        cfg = self.config
-        n = len(self.train_split)
         try:
-            while self.step < self.total_steps:
-                epoch = self.epoch
-                order = np.random.default_rng([cfg.seed, _SHUFFLE, epoch]).permutation(n)
-                started, losses = time.perf_counter(), []
-                for b in range(self.step % self.steps_per_epoch, self.steps_per_epoch):
-                    self._running.wait()
-                    if self._stop.is_set():
-                        return self._result("stopped", f"Stopped at step {self.step} (epoch {epoch + 1}).")
-                    loss = self._train_step(order[b * cfg.batch_size:(b + 1) * cfg.batch_size])
-                    losses.append(loss)
-                    if on_step:
-                        on_step(self.step, loss)
-                report = self._end_epoch(epoch, losses, time.perf_counter() - started)
-                if on_epoch:
-                    on_epoch(report)
+            with closing(self.batches.ahead(self.step, self.total_steps)) as batches:
+                while self.step < self.total_steps:
+                    epoch = self.epoch
+                    started, losses = time.perf_counter(), []
+                    while self.step < (epoch + 1) * self.steps_per_epoch:
+                        self._running.wait()
+                        if self._stop.is_set():
+                            return self._result("stopped", f"Stopped at step {self.step} (epoch {epoch + 1}).")
+                        loss = self._train_step(next(batches))
+                        losses.append(loss)
+                        if on_step:
+                            on_step(self.step, loss)
+                    report = self._end_epoch(epoch, losses, time.perf_counter() - started)
+                    if on_epoch:
+                        on_epoch(report)
         except TrainingDiverged as e:
             return self._result("diverged", str(e))
-        return self._result("finished", f"Finished {cfg.epochs} epochs ({self.step} steps).")
+        return self._result("finished", f"Finished {self.config.epochs} epochs ({self.step} steps).")
 
-    def _train_step(self, batch: np.ndarray) -> float:
-        x, t = self.train_split.x[batch], self.train_split.t[batch]
-        if self._random_steps:
-            rng = np.random.default_rng([self.config.seed, _STEP, self.step])
-            if self.augmentation:
-                x = self.augmentation(x, rng)
-            self.network.set_rng(rng)
+    def _train_step(self, batch: Batch) -> float:
+        if batch.rng is not None:
+            self.network.set_rng(batch.rng)
         with np.errstate(over="ignore", invalid="ignore"):   # a diverging run is reported below, not warned about
-            loss = self.network.gradient(x, t)
+            loss = self.network.gradient(batch.x, batch.t)
         if not math.isfinite(loss):
             lr = self.learning_rate(self.step)
             raise TrainingDiverged(

