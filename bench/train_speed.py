@@ -228,7 +228,8 @@ def measure_augmentation(result: Measurement, train: Split, pairs: int) -> None:
                                  train_eval_size=0, seed=SEED, augment=augment)
             seconds: list[float] = []
             time.sleep(PAUSE)
-            Trainer(NETWORKS[result.key][1].build(SEED), subset, config).run(on_epoch=lambda r: seconds.append(r.seconds))
+            trainer = Trainer(NETWORKS[result.key][1].build(SEED), subset, config)
+            trainer.run(on_epoch=lambda report, seconds=seconds: seconds.append(report.seconds))
             into.append(seconds[-1])                 # the first epoch is a warm-up
         print(f"  {result.name}, {count:,} images: engine {result.plain_seconds[-1]:.2f} s "
               f"without augmentation, {result.augmented_seconds[-1]:.2f} s with", file=sys.stderr, flush=True)

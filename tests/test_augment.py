@@ -40,7 +40,9 @@ def reference_resample(image: np.ndarray, angle: float, scale: float, shift: np.
     """Bilinear sampling of one 28x28 image through the inverse map, pixel by pixel, zero outside."""
     out, c = np.zeros((28, 28)), 13.5
     cos, sin = np.cos(angle) / scale, np.sin(angle) / scale
-    pixel = lambda r, q: image[r, q] if 0 <= r < 28 and 0 <= q < 28 else 0.0   # noqa: E731
+
+    def pixel(r, q):
+        return image[r, q] if 0 <= r < 28 and 0 <= q < 28 else 0.0
     for v in range(28):
         for u in range(28):
             x = cos * (u - c - shift[0]) + sin * (v - c - shift[1]) + c
