@@ -3,9 +3,10 @@
 Making a batch means gathering its rows of the epoch's shuffled order from the training set and,
 with augmentation on, moving, turning and resizing every image (engine/augment.py). Both only read
 the training set, so the next batches can be made while the network trains on the current ones.
-They are made several at a time: a thread that made one batch per step took the GIL from the
-training thread so often that epochs got slower (MLP 784-100-10: 0.45 -> 0.52 s), where blocks of
-about a thousand images made them faster (bench/train_speed.py measures what augmentation adds).
+They are made several at a time: a thread that made one batch per step made MLP 784-100-10 epochs
+slower (0.45 -> 0.52 s: every step handed work to it and back), where blocks of a thousand images
+made them faster (0.58 -> 0.55 s; a CNN's epoch on 12,000 images 2.58 -> 2.44 s). Each way was
+timed in turns in one process; bench/train_speed.py measures what augmentation adds to an epoch.
 
 Every batch comes from generators seeded by (seed, purpose, epoch or step), so what a step gets
 does not depend on when, with which others or on which thread it was made: a run's batches are the
