@@ -18,11 +18,13 @@ The engine uses one thread per core (a CNN's batch in slices through replicas of
 engine/data_parallel.py; large dense products on BLAS's threads, engine/parallel.py), PyTorch its own
 default (one thread per core).
 
-Also measured: what augmentation adds to an engine epoch. Epochs of the same network without and
-with augmentation alternate (each a fresh Trainer, after a warm-up epoch; the CNN on 12,000
-images to keep the run short); the share is the difference of the medians over the epoch without.
-The batches are augmented on the Trainer's background thread (engine/batches.py), so this is what
-a user waits for, which the time augmentation takes alone (also printed) is not.
+Also measured: what augmentation adds to an engine epoch, with the engine's threads as above and
+with the one engine thread the app trains on (gui/app.py leaves a core to the window). Epochs of the
+same network without and with augmentation alternate (each a fresh Trainer, after a warm-up epoch;
+the CNN on 12,000 images to keep the run short); the share is the difference of the medians over
+the epoch without. The batches are augmented on the Trainer's background thread
+(engine/batches.py), so this is what a user waits for, which the time augmentation takes alone
+(also printed) is not.
 
 The last line printed is one JSON object with every figure.
 """
@@ -70,14 +72,15 @@ class Measurement:
     torch_seconds: list[float] = field(default_factory=list)
     engine_accuracy: float | None = None
     torch_accuracy: float | None = None
-    plain_seconds: list[float] = field(default_factory=list)       # augmentation's cost: epochs without
-    augmented_seconds: list[float] = field(default_factory=list)   # and with it
+    # Augmentation's cost, by engine threads: epochs without it and with it.
+    plain_seconds: dict[int, list[float]] = field(default_factory=dict)
+    augmented_seconds: dict[int, list[float]] = field(default_factory=dict)
 
-    def augment_share(self) -> float | None:
-        if not self.plain_seconds:
+    def augment_share(self, threads: int) -> float | None:
+        if not self.plain_seconds.get(threads):
             return None
-        plain = statistics.median(self.plain_seconds)
-        return (statistics.median(self.augmented_seconds) - plain) / plain
+        plain = statistics.median(self.plain_seconds[threads])
+        return (statistics.median(self.augmented_seconds[threads]) - plain) / plain
 
     def summary(self) -> dict:
         engine = statistics.median(self.engine_seconds) if self.engine_seconds else None
@@ -86,8 +89,10 @@ class Measurement:
                 "ratio": engine / pytorch if engine and pytorch else None,
                 "engine_epochs_s": self.engine_seconds, "torch_epochs_s": self.torch_seconds,
                 "engine_test_accuracy": self.engine_accuracy, "torch_test_accuracy": self.torch_accuracy,
-                "plain_epochs_s": self.plain_seconds, "augmented_epochs_s": self.augmented_seconds,
-                "augment_share": self.augment_share()}
+                "augmentation": [{"engine_threads": threads, "plain_epochs_s": plain,
+                                  "augmented_epochs_s": self.augmented_seconds[threads],
+                                  "augment_share": self.augment_share(threads)}
+                                 for threads, plain in self.plain_seconds.items()]}
 
 
 def torch_model(spec: ModelSpec):
@@ -218,21 +223,27 @@ def measure(key: str, train: Split, test: Split, epochs: int, pytorch: TorchChil
     return result
 
 
-def measure_augmentation(result: Measurement, train: Split, pairs: int) -> None:
-    """Engine epochs without and with augmentation, in turns, into `result`."""
+def measure_augmentation(result: Measurement, train: Split, pairs: int, threads: int) -> None:
+    """Engine epochs without and with augmentation, in turns, on `threads` engine threads."""
     count = AUGMENT_IMAGES.get(result.key, len(train))
     subset = Split(train.x[:count], train.t[:count])
-    for _ in range(pairs):
-        for augment, into in ((False, result.plain_seconds), (True, result.augmented_seconds)):
-            config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=2, validation=0,
-                                 train_eval_size=0, seed=SEED, augment=augment)
-            seconds: list[float] = []
-            time.sleep(PAUSE)
-            trainer = Trainer(NETWORKS[result.key][1].build(SEED), subset, config)
-            trainer.run(on_epoch=lambda report, seconds=seconds: seconds.append(report.seconds))
-            into.append(seconds[-1])                 # the first epoch is a warm-up
-        print(f"  {result.name}, {count:,} images: engine {result.plain_seconds[-1]:.2f} s "
-              f"without augmentation, {result.augmented_seconds[-1]:.2f} s with", file=sys.stderr, flush=True)
+    before = parallel.threads()
+    parallel.set_threads(threads)
+    plain, augmented = result.plain_seconds.setdefault(threads, []), result.augmented_seconds.setdefault(threads, [])
+    try:
+        for _ in range(pairs):
+            for augment, into in ((False, plain), (True, augmented)):
+                config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=2, validation=0,
+                                     train_eval_size=0, seed=SEED, augment=augment)
+                seconds: list[float] = []
+                time.sleep(PAUSE)
+                trainer = Trainer(NETWORKS[result.key][1].build(SEED), subset, config)
+                trainer.run(on_epoch=lambda report, seconds=seconds: seconds.append(report.seconds))
+                into.append(seconds[-1])                 # the first epoch is a warm-up
+            print(f"  {result.name}, {len(subset):,} images, {threads} engine thread(s): {plain[-1]:.2f} s without "
+                  f"augmentation, {augmented[-1]:.2f} s with", file=sys.stderr, flush=True)
+    finally:
+        parallel.set_threads(before)
 
 
 def load_splits(quick: bool) -> tuple[Split, Split]:
@@ -290,21 +301,26 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if child:
                 child.close()
-        measure_augmentation(results[-1], train, pairs=min(epochs, 3))
+        for threads in dict.fromkeys([parallel.threads(), 1]):       # the benchmark's threads, then the app's
+            measure_augmentation(results[-1], train, min(epochs, 3), threads)
     augment_s = statistics.median(augmentation_seconds(train) for _ in range(3))
     load_after = os.getloadavg()
 
     print(f"\n{'network':22s} {'engine s/epoch':>15s} {'PyTorch s/epoch':>16s} {'ratio':>7s} "
-          f"{'engine acc':>11s} {'PyTorch acc':>12s} {'augmentation adds':>18s}")
+          f"{'engine acc':>11s} {'PyTorch acc':>12s} {'augmentation adds':>18s} {'(1 thread)':>11s}")
     for r in results:
         s = r.summary()
         pt = f"{s['torch_s']:16.2f}" if s["torch_s"] else f"{'-':>16s}"
         ratio = f"{s['ratio']:7.2f}" if s["ratio"] else f"{'-':>7s}"
         pacc = f"{s['torch_test_accuracy']:12.2%}" if s["torch_test_accuracy"] is not None else f"{'-':>12s}"
-        share = f"{s['augment_share']:18.1%}" if s["augment_share"] is not None else f"{'-':>18s}"
-        print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc} {share}")
+        share = r.augment_share(parallel.threads())
+        app_share = r.augment_share(1)
+        print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc} "
+              + (f"{share:18.1%}" if share is not None else f"{'-':>18s}")
+              + (f" {app_share:11.1%}" if app_share is not None else f" {'-':>11s}"))
     print(f"augmenting an epoch's batches alone, on one thread: {augment_s:.2f} s; 'augmentation adds' is "
-          f"the engine's epoch with augmentation against without, in turns")
+          f"the engine's epoch with augmentation against without, in turns, with the engine's threads and with "
+          f"the app's one")
     print(f"images per epoch {count:,}, batch {BATCH}, Adam lr {LR}; median of {epochs} epoch(s) after a warm-up; "
           f"engine threads {parallel.threads()}" + (f", PyTorch threads {torch_info['threads']}" if torch_info else "")
           + f"; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")

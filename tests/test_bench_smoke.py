@@ -26,7 +26,9 @@ def test_train_speed_quick(isolated_home):
     for r in report["results"]:
         assert r["engine_s"] > 0 and 0 <= r["engine_test_accuracy"] <= 1
         assert r["torch_s"] is None and r["ratio"] is None
-        assert len(r["plain_epochs_s"]) == len(r["augmented_epochs_s"]) == 1 and r["augment_share"] > -1
+        assert {a["engine_threads"] for a in r["augmentation"]} >= {1}
+        for a in r["augmentation"]:
+            assert len(a["plain_epochs_s"]) == len(a["augmented_epochs_s"]) == 1 and a["augment_share"] > -1
 
 
 @pytest.mark.slow
