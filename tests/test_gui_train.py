@@ -104,7 +104,8 @@ app = make_application([])
 from gui.main_window import MainWindow
 w = MainWindow(); w.show()
 tab = w.train_tab
-tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "8, 16", "epochs": 5})
+# With augmentation, so that the thread making the batches is busy too.
+tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "8, 16", "epochs": 5, "augment": True})
 tab.start()
 deadline = time.monotonic() + 60
 while (tab._trainer is None or tab._trainer.step < 3) and time.monotonic() < deadline:
@@ -126,3 +127,4 @@ def test_closing_the_window_during_training_stops_cleanly(tmp_path):
     assert "QThread: Destroyed while thread is still running" not in proc.stderr
     seconds = float(proc.stdout.split("closed in ")[1].split()[0])
     assert seconds < 5
+    assert "Traceback" not in proc.stderr
