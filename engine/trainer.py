@@ -120,7 +120,9 @@ EndCallback = Callable[[TrainResult], None]
 class Trainer:
     """Trains a network on a training split, judged on a validation split after every epoch.
 
-    stop(), pause() and resume() may be called from any thread; they take effect between two batches."""
+    The batches (shuffled, augmented if asked) are made ahead on a thread of their own
+    (engine/batches.py). stop(), pause() and resume() may be called from any thread; they take
+    effect between two batches."""
 
     def __init__(self, network: Network, train: Split, config: TrainConfig,
                  validation: Split | None = None, test: Split | None = None,
