@@ -225,3 +225,16 @@ def test_strided_conv_input_gradient_by_rows_matches_numerical_gradients(kernel,
     x = rng.standard_normal((2, side, side, 2))
     for what, err in check_layer(conv, x).items():
         assert err < TOLERANCE, f"{what} relative error {err:.2e}"
+
+
+@pytest.mark.parametrize("size,stride", [(2, 2), (3, 2)])
+def test_an_inference_pass_between_forward_and_backward_changes_nothing(size, stride, rng):
+    """The app may read a digit with the network in between: backward still uses the training pass."""
+    pool = MaxPool2D(size, stride)
+    x = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    out = pool.forward(x, train=True)
+    d = rng.standard_normal(out.shape).astype(np.float32)
+    expected = pool.backward(d)
+    pool.forward(x, train=True)
+    pool.forward(rng.standard_normal((5, 8, 8, 3)).astype(np.float32), train=False)
+    np.testing.assert_array_equal(pool.backward(d), expected)

@@ -106,7 +106,8 @@ class MaxPool2D(Layer):
                 np.greater(columns[..., 1, :], columns[..., 0, :], out=right[start:stop])
 
         parallel.over_rows(pool, n, 2 * x.size)
-        self._winners = (x.shape, lower, right) if train else None
+        if train:                      # inference leaves what backward() needs alone, as elsewhere
+            self._winners = (x.shape, lower, right)
         return out
 
     def _backward_tiled(self, dout):
