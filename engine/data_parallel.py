@@ -9,8 +9,9 @@ to rounding, not bit for bit).
 Against splitting every layer's work separately (engine/parallel.py) this hands work to the other
 threads once per step instead of once per layer (each handover costs ~0.1 ms), and the small
 layers in between run in parallel too: a CNN c16-c32-fc100 step went from ~21 to ~19 ms on two
-cores (the two ways timed in turns in one process; bench/train_speed.py gives the epoch figures). A network with BatchNorm is never split (its batch statistics must be of
-the whole batch), nor one with Dropout (its masks must be those that Network.loss draws)."""
+cores (the two ways timed in turns in one process; bench/train_speed.py gives the epoch figures).
+A network with BatchNorm is never split (its batch statistics must be of the whole batch), nor one
+with Dropout (its masks must be those that Network.loss draws)."""
 from __future__ import annotations
 
 import copy

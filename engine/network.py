@@ -17,6 +17,18 @@ def first_trainable(layers: list[Layer]) -> int:
     return next((i for i, layer in enumerate(layers) if layer.parameters()), len(layers))
 
 
+def running_order(layers: list[Layer]) -> list[Layer]:
+    """The layers in the order to run them: as listed, except that a ReLU followed by a max-pool
+    runs after it. The two commute exactly, outputs and gradients alike (ReLU keeps the order of
+    positive numbers and maps the rest to 0, where a window's gradient dies either way), and the
+    ReLU then works on a quarter of the numbers."""
+    order = list(layers)
+    for i in range(len(order) - 1):
+        if type(order[i]) is ReLU and isinstance(order[i + 1], MaxPool2D):
+            order[i], order[i + 1] = order[i + 1], order[i]
+    return order
+
+
 class Network:
     """Layers applied in order to (N, input_size) float arrays, ending in class scores (logits)."""
 
@@ -30,9 +42,11 @@ class Network:
         self._values_per_sample: int | None = None
         for layer in self.layers:
             layer.cast(self.dtype)
-        first = first_trainable(self.layers)
-        for i, layer in enumerate(self.layers):
-            layer.input_grad = i != first
+        # Worked out once: forward() and backward() run on every training step and every stroke.
+        self._order = running_order(self.layers)
+        self._first_trainable = first_trainable(self._order)
+        for i, layer in enumerate(self._order):
+            layer.input_grad = i != self._first_trainable
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.predict_proba(x)
@@ -41,19 +55,12 @@ class Network:
         return iter(self.layers)
 
     def running_order(self) -> list[Layer]:
-        """The layers in the order forward() runs them: as listed, except that a ReLU followed by a
-        max-pool runs after it. The two commute exactly, outputs and gradients alike (ReLU keeps
-        the order of positive numbers and maps the rest to 0, where a window's gradient dies either
-        way), and the ReLU then works on a quarter of the numbers."""
-        order = list(self.layers)
-        for i in range(len(order) - 1):
-            if type(order[i]) is ReLU and isinstance(order[i + 1], MaxPool2D):
-                order[i], order[i + 1] = order[i + 1], order[i]
-        return order
+        """The layers in the order forward() runs them (module function running_order())."""
+        return list(self._order)
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         x = np.asarray(x, dtype=self.dtype)
-        for layer in self.running_order():
+        for layer in self._order:
             x = layer.forward(x, train)
         return x
 
@@ -67,8 +74,7 @@ class Network:
 
     def backward(self) -> None:
         dout = self.loss_layer.backward()
-        order = self.running_order()
-        for layer in reversed(order[first_trainable(order):]):
+        for layer in reversed(self._order[self._first_trainable:]):
             dout = layer.backward(dout)
 
     def inference_batch(self) -> int:
@@ -105,8 +111,7 @@ class Network:
         slices = self._slices(len(x))
         if slices > 1:
             if self._data_parallel is None or len(self._data_parallel.slices) != slices:
-                order = self.running_order()
-                self._data_parallel = DataParallel(order, self.loss_layer, first_trainable(order), slices)
+                self._data_parallel = DataParallel(self._order, self.loss_layer, self._first_trainable, slices)
             return self._data_parallel.gradient(np.asarray(x, dtype=self.dtype), labels)
         loss = self.loss(x, labels, train=True)
         self.backward()

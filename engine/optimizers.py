@@ -202,11 +202,11 @@ class AdaGrad(Optimizer):
 class RMSProp(AdaGrad):
     """RMSProp (Tieleman & Hinton 2012): AdaGrad with an exponentially decaying sum."""
 
+    passes = 9
+
     def __init__(self, params, lr, decay: float = 0.99, weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
         self.decay = decay
-
-    passes = 9
 
     def update(self, w, g, state, tmp):
         h = state["h"]

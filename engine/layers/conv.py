@@ -66,8 +66,10 @@ class Conv2D(Layer):
         dout_rows = dout.reshape(-1, f)
         dx = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype=dout.dtype) if self.input_grad else None
         w_grad, b_grad = self.W.grad.reshape(-1, f), None if self.b is None else self.b.grad
-        # The weights for input_gradient_by_rows(): rows (u, C_out) with u = k-1-j, columns (i, C_in).
-        weights = np.ascontiguousarray(self.W.value[:, ::-1].transpose(1, 3, 0, 2).reshape(k * f, k * c))
+        weights = None
+        if dx is not None:
+            # The weights for input_gradient_by_rows(): rows (u, C_out) with u = k-1-j, columns (i, C_in).
+            weights = np.ascontiguousarray(self.W.value[:, ::-1].transpose(1, 3, 0, 2).reshape(k * f, k * c))
 
         def gradients(start, stop, col):
             d = dout_rows[start * per_image:stop * per_image]
