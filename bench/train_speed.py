@@ -194,13 +194,18 @@ def run_torch_child(key: str, quick: bool, threads: int | None) -> int:
     return 0
 
 
+def engine_trainer(key: str, train: Split, epochs: int, augment: bool = False) -> Trainer:
+    """The engine's Trainer for network `key`. No validation split and no accuracy inside the
+    epoch: only training is timed."""
+    config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=epochs, validation=0,
+                         train_eval_size=0, seed=SEED, augment=augment)
+    return Trainer(NETWORKS[key][1].build(SEED), train, config)
+
+
 def measure(key: str, train: Split, test: Split, epochs: int, pytorch: TorchChild | None) -> Measurement:
-    name, spec = NETWORKS[key]
+    name = NETWORKS[key][0]
     result = Measurement(key, name)
-    # No validation split and no accuracy inside the epoch: only training is timed.
-    config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=1 + epochs, validation=0,
-                         train_eval_size=0, seed=SEED)
-    trainer = Trainer(spec.build(SEED), train, config)
+    trainer = engine_trainer(key, train, 1 + epochs)
 
     def after_engine_epoch(report: EpochReport) -> None:
         if report.epoch > 1:                        # the first epoch of each is a warm-up
@@ -233,11 +238,9 @@ def measure_augmentation(result: Measurement, train: Split, pairs: int, threads:
     try:
         for _ in range(pairs):
             for augment, into in ((False, plain), (True, augmented)):
-                config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=2, validation=0,
-                                     train_eval_size=0, seed=SEED, augment=augment)
                 seconds: list[float] = []
                 time.sleep(PAUSE)
-                trainer = Trainer(NETWORKS[result.key][1].build(SEED), subset, config)
+                trainer = engine_trainer(result.key, subset, 2, augment)
                 trainer.run(on_epoch=lambda report, seconds=seconds: seconds.append(report.seconds))
                 into.append(seconds[-1])                 # the first epoch is a warm-up
             print(f"  {result.name}, {len(subset):,} images, {threads} engine thread(s): {plain[-1]:.2f} s without "
