@@ -67,50 +67,65 @@ def augment(batch: np.ndarray, rng: np.random.Generator, params: Augmentation = 
     return apply(batch, params.draw(rng, len(batch)), params.border())
 
 
-def apply(batch: np.ndarray, maps: Transforms, border: int) -> np.ndarray:
-    """(N, 784) images, each resampled through its map; `border` as Augmentation.border()."""
-    out = np.empty((len(batch), SIDE * SIDE), dtype=batch.dtype)
+def apply(batch: np.ndarray, maps: Transforms, border: int, out: np.ndarray | None = None) -> np.ndarray:
+    """(N, 784) images, each resampled through its map (into `out` if given); `border` as
+    Augmentation.border()."""
+    out = np.empty((len(batch), SIDE * SIDE), dtype=batch.dtype) if out is None else out
+    coefficients = _source_coefficients(maps, border)
+    side = SIDE + 2 * border
+    # The images of a chunk go into the middle of this; the border is zeroed once and stays so.
+    padded = np.zeros((min(CHUNK, len(batch)), side, side), dtype=np.float32)
     for start in range(0, len(batch), CHUNK):
         rows = slice(start, start + CHUNK)
-        out[rows] = _resample(batch[rows], maps[rows], border)
+        out[rows] = _resample(batch[rows], coefficients[:, rows], padded, border)
     return out
 
 
-def _resample(images: np.ndarray, maps: Transforms, border: int) -> np.ndarray:
-    n, side, centre = len(images), SIDE + 2 * border, (SIDE - 1) / 2
-    # Inverse map: for each output pixel (u, v), where to read in the source image:
-    #   x = cos*(u - sx) + sin*(v - sy),  y = -sin*(u - sx) + cos*(v - sy)   (around the centre, / scale)
-    # Each is a term of the column plus a term of the row, so (n, 28) arrays and one broadcast sum
-    # give all of them.
+# Each output pixel's column u, row v and a 1, as rows of a (3, 784) matrix.
+_PIXELS = np.stack([np.tile(np.arange(SIDE), SIDE), np.repeat(np.arange(SIDE), SIDE), np.ones(SIDE * SIDE)])
+_PIXELS = _PIXELS.astype(np.float32)
+
+
+def _source_coefficients(maps: Transforms, border: int) -> np.ndarray:
+    """(2, N, 3): for each image, where an output pixel (u, v) reads in the padded source image,
+    x = cx*u + sx*v + ox and y = -sx*u + cx*v + oy, as (cx, sx, ox) and (-sx, cx, oy)."""
+    centre = (SIDE - 1) / 2
+    # The inverse map around the centre: x = cos*(u - c - shift_x) + sin*(v - c - shift_y) + c,
+    # y = -sin*(u - c - shift_x) + cos*(v - c - shift_y) + c, with cos and sin divided by the scale.
     cos, sin = np.cos(maps.angle) / maps.scale, np.sin(maps.angle) / maps.scale
-    u = np.arange(SIDE) - centre - maps.shift[:, :1]
-    v = np.arange(SIDE) - centre - maps.shift[:, 1:]
-    offset = centre + border                          # into the coordinates of the padded image
-    x = np.add((sin[:, None] * v + offset).astype(np.float32)[:, :, None],
-               (cos[:, None] * u).astype(np.float32)[:, None, :]).reshape(-1)
-    y = np.add((cos[:, None] * v + offset).astype(np.float32)[:, :, None],
-               (-sin[:, None] * u).astype(np.float32)[:, None, :]).reshape(-1)
+    su, sv = -centre - maps.shift[:, 0], -centre - maps.shift[:, 1]
+    offset = centre + border                     # into the coordinates of the padded image
+    coefficients = np.empty((2, len(maps), 3), dtype=np.float32)
+    coefficients[0] = np.stack([cos, sin, cos * su + sin * sv + offset], axis=1)
+    coefficients[1] = np.stack([-sin, cos, -sin * su + cos * sv + offset], axis=1)
+    return coefficients
+
+
+def _resample(images: np.ndarray, coefficients: np.ndarray, padded: np.ndarray, border: int) -> np.ndarray:
+    n, side = len(images), padded.shape[-1]
+    # Every source coordinate at once: a product with the pixel matrix, one pass per coordinate
+    # (an outer sum of row and column terms ran 28 numbers per inner loop and took twice as long).
+    # einsum does it without BLAS, whose threads belong to the training thread.
+    x, y = np.einsum("cki,ip->ckp", coefficients, _PIXELS)
     x0, y0 = np.floor(x), np.floor(y)
     x -= x0                                           # now the fractions
     y -= y0
-    # Index of each point's top-left neighbour in the flattened padded batch. The sum is exact in
-    # floats (whole numbers far below 2**24) and converted once.
+    # Index of each point's top-left neighbour in the chunk's padded images read as one tall image
+    # (image k's rows start at row k*side). The sums are exact in floats (whole numbers far below
+    # 2**24) and converted once.
+    y0 += np.arange(0, n * side, side, dtype=np.float32)[:, None]
     y0 *= side
     y0 += x0
     top = y0.astype(np.intp)
-    top.reshape(n, -1)[:] += np.arange(0, n * side * side, side * side)[:, None]
-    padded = np.zeros((n, side, side), dtype=np.float32)
+    padded = padded[:n]
     padded[:, border:border + SIDE, border:border + SIDE] = images.reshape(n, SIDE, SIDE)
     flat = padded.reshape(-1)
-    # One gather per neighbour from a 1-D array ("wrap" skips the error checks that indices inside
-    # the border never need).
+    # One gather per neighbour, each from the flat images shifted by that neighbour's offset, with
+    # the same indices ("wrap" skips the error checks that indices inside the border never need).
     a = flat.take(top, mode="wrap")
-    top += 1
-    b = flat.take(top, mode="wrap")
-    top += side - 1
-    c = flat.take(top, mode="wrap")
-    top += 1
-    d = flat.take(top, mode="wrap")
+    b = flat[1:].take(top, mode="wrap")
+    c = flat[side:].take(top, mode="wrap")
+    d = flat[side + 1:].take(top, mode="wrap")
     # Interpolate along x in place, then along y.
     b -= a
     b *= x
@@ -121,4 +136,4 @@ def _resample(images: np.ndarray, maps: Transforms, border: int) -> np.ndarray:
     c -= a
     c *= y
     a += c
-    return a.reshape(n, -1)
+    return a
