@@ -6,9 +6,13 @@
     python main.py evaluate / predict  measure or use a model
     python main.py --self-test         check the whole app headlessly
 """
+import multiprocessing
 import sys
 
-from cli.main import main
-
 if __name__ == "__main__":
+    # The process that augments training batches (engine/batch_process.py) starts as a new run of this
+    # program. In the executable, freeze_support() turns that run into the child; everything else is
+    # imported below it, so that the child, which imports this file too, loads nothing it does not use.
+    multiprocessing.freeze_support()
+    from cli.main import main
     sys.exit(main())

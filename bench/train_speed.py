@@ -22,9 +22,9 @@ Also measured: what augmentation adds to an engine epoch, with the engine's thre
 with the one engine thread the app trains on (gui/app.py leaves a core to the window). Epochs of the
 same network without and with augmentation alternate (each a fresh Trainer, after a warm-up epoch;
 the CNN on 12,000 images to keep the run short); the share is the difference of the medians over
-the epoch without. The batches are augmented on the Trainer's background thread
-(engine/batches.py), so this is what a user waits for, which the time augmentation takes alone
-(also printed) is not.
+the epoch without. The batches are augmented ahead in a child process (engine/batch_process.py),
+beside the training, so this is what a user waits for, which the time augmentation takes alone
+(also printed) is not. The child's start (a quarter second) falls in the warm-up epoch.
 
 The last line printed is one JSON object with every figure.
 """

@@ -1,26 +1,33 @@
-"""The training batches of a run, made on a background thread while the steps before them train.
+"""The training batches of a run, made ahead while the steps before them train.
 
 Making a batch means gathering its rows of the epoch's shuffled order from the training set and,
 with augmentation on, moving, turning and resizing every image (engine/augment.py). Both only read
-the training set, so the next batches can be made while the network trains on the current ones.
-They are made several at a time: a thread that made one batch per step made MLP 784-100-10 epochs
-slower (0.45 -> 0.52 s: every step handed work to it and back), where blocks of a thousand images
-made them faster (0.58 -> 0.55 s; a CNN's epoch on 12,000 images 2.58 -> 2.44 s). Each way was
-timed in turns in one process; bench/train_speed.py measures what augmentation adds to an epoch.
+the training set, so the next batches can be made while the network trains on the current ones:
+augmented ones in a child process (engine/batch_process.py), where augmenting does not contend with
+training for the GIL, plain ones on a background thread, as gathering rows is quick and a process
+costs a quarter second to start. They are made several at a time: a thread that made one batch per
+step made MLP 784-100-10 epochs slower (0.45 -> 0.52 s: every step handed work to it and back),
+where blocks of a thousand images made them faster (0.58 -> 0.55 s; a CNN's epoch on 12,000 images
+2.58 -> 2.44 s). Each way was timed in turns in one process; bench/train_speed.py measures what
+augmentation adds to an epoch.
 
 Every batch comes from generators seeded by (seed, purpose, epoch or step), so what a step gets
-does not depend on when, with which others or on which thread it was made: a run's batches are the
-same made ahead or in line, and a run resumed at any step continues exactly."""
+does not depend on when, with which others or in which thread or process it was made: a run's
+batches are the same made ahead or in line, and a run resumed at any step continues exactly."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import parallel
 from .augment import Augmentation, Transforms, apply
 from .datasets import Split
+
+log = logging.getLogger(__name__)
 
 # Purposes, mixed into seeds so that each kind of randomness has its own stream.
 SHUFFLE, STEP = 1, 2
@@ -32,18 +39,20 @@ BLOCK_IMAGES = 1000
 class Batch:
     x: np.ndarray
     t: np.ndarray
-    rng: np.random.Generator | None   # the step's generator, already used by augmentation; dropout's next
+    # The step's generator for dropout (after augmentation has drawn from it), if a step needs one.
+    rng: np.random.Generator | None
 
 
 class Batches:
     """The batch of every step of a run over `split`, `batch_size` images at a time, shuffled anew
-    each epoch. `random_steps`: whether a step needs its own generator (augmentation, dropout)."""
+    each epoch. `random_steps`: whether a step's batch comes with its generator (for dropout).
+    Augmentation draws from the same per-step generator either way."""
 
     def __init__(self, split: Split, batch_size: int, seed: int,
                  augmentation: Augmentation | None = None, random_steps: bool = False):
         self.split, self.batch_size, self.seed = split, batch_size, seed
         self.augmentation = augmentation
-        self.random_steps = random_steps or augmentation is not None
+        self.random_steps = random_steps
         self.steps_per_epoch = -(-len(split) // batch_size)
         self._order: tuple[int, np.ndarray] | None = None   # (epoch, its permutation): one epoch at a time
 
@@ -59,29 +68,69 @@ class Batches:
 
     def make_many(self, start: int, stop: int) -> list[Batch]:
         """The batches of steps start..stop-1, with one gather and one augmentation for all."""
+        return split_block(*self.make_block(start, stop))
+
+    def make_block(self, start: int, stop: int, out: np.ndarray | None = None) \
+            -> tuple[np.ndarray, np.ndarray, list[int], list]:
+        """make_many() before it is cut into batches: every image and label of steps start..stop-1
+        (the images into the first rows of `out` if given), each step's batch size and each step's
+        generator."""
         rows = [self._rows(step) for step in range(start, stop)]
         everything = np.concatenate(rows)
-        x, t = self.split.x[everything], self.split.t[everything]
-        rngs = [np.random.default_rng([self.seed, STEP, step]) if self.random_steps else None
+        t = self.split.t[everything]
+        into = None if out is None else out[:len(everything)]
+        rngs = [np.random.default_rng([self.seed, STEP, step]) if self.random_steps or self.augmentation else None
                 for step in range(start, stop)]
         if self.augmentation is not None:
             maps = Transforms.concatenate([self.augmentation.draw(rng, len(r)) for rng, r in zip(rngs, rows)])
-            x = apply(x, maps, self.augmentation.border())
-        bounds = np.cumsum([0] + [len(r) for r in rows])
-        return [Batch(x[a:b], t[a:b], rng) for a, b, rng in zip(bounds[:-1], bounds[1:], rngs)]
+            x = apply(self.split.x[everything], maps, self.augmentation.border(), out=into)
+        else:
+            x = np.take(self.split.x, everything, axis=0, out=into)
+        # Handed on only when wanted: from a child process each costs ~30 µs to unpickle.
+        return x, t, [len(r) for r in rows], rngs if self.random_steps else [None] * len(rows)
 
     def _rows(self, step: int) -> np.ndarray:
         epoch, b = divmod(step, self.steps_per_epoch)
         return self.order(epoch)[b * self.batch_size:(b + 1) * self.batch_size]
 
-    def ahead(self, start: int, stop: int) -> Iterator[Batch]:
-        """The batches of steps start..stop-1 in turn, made in blocks on a background thread, the
-        next block while the current one is in use. Close the iterator (or let it finish) to end
-        the thread; at most the block being made is waited for."""
+    def ahead(self, start: int, stop: int, process: bool | None = None) -> Iterator[Batch]:
+        """The batches of steps start..stop-1 in turn, made in blocks ahead of their use, the next
+        blocks while the current one is in use: in child processes (`process`, by default when
+        augmenting: engine/batch_process.py says why; on a thread if they cannot start) or on a
+        background thread. Close the iterator (or let it finish) to end the processes or the thread;
+        at most the block being made on a thread is waited for."""
         per_block = max(1, BLOCK_IMAGES // self.batch_size)
         blocks = [(first, min(first + per_block, stop)) for first in range(start, stop, per_block)]
+        if not blocks:
+            return
+        if process is None:
+            process = self.augmentation is not None
+        if process:
+            from .batch_process import BatchProcessError, BatchProcesses   # here: it imports this module
+            try:
+                # One per core: a second one runs when the training thread waits for it.
+                workers = BatchProcesses(self, per_block * self.batch_size, min(parallel.usable_cores(), len(blocks)))
+            except (BatchProcessError, OSError) as e:        # OSError: no room for the shared files, say
+                log.warning("making the batches on a thread instead: %s", e)
+            else:
+                with workers, parallel.beside_a_process():
+                    yield from self._ahead_in(workers, blocks)
+                return
+        yield from self._ahead_on_thread(blocks)
+
+    @staticmethod
+    def _ahead_in(workers, blocks: list[tuple[int, int]]) -> Iterator[Batch]:
+        for block in blocks[:workers.capacity]:
+            workers.request(*block)
+        for i in range(len(blocks)):
+            made = workers.receive()                    # its slot is free again
+            if i + workers.capacity < len(blocks):
+                workers.request(*blocks[i + workers.capacity])
+            yield from made
+
+    def _ahead_on_thread(self, blocks: list[tuple[int, int]]) -> Iterator[Batch]:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batches") as pool:
-            pending = pool.submit(self.make_many, *blocks[0]) if blocks else None
+            pending = pool.submit(self.make_many, *blocks[0])
             try:
                 for i in range(len(blocks)):
                     made = pending.result()
@@ -90,3 +139,9 @@ class Batches:
             finally:
                 if pending is not None:
                     pending.cancel()
+
+
+def split_block(x: np.ndarray, t: np.ndarray, sizes: list[int], rngs: list) -> list[Batch]:
+    """A block of consecutive steps' images and labels, cut into their batches."""
+    bounds = np.cumsum([0, *sizes])
+    return [Batch(x[a:b], t[a:b], rng) for a, b, rng in zip(bounds[:-1], bounds[1:], rngs)]

@@ -120,8 +120,8 @@ EndCallback = Callable[[TrainResult], None]
 class Trainer:
     """Trains a network on a training split, judged on a validation split after every epoch.
 
-    The batches (shuffled, augmented if asked) are made ahead on a thread of their own
-    (engine/batches.py). stop(), pause() and resume() may be called from any thread; they take
+    The batches (shuffled, augmented if asked) are made ahead on a thread of their own, or when
+    augmented in a child process (engine/batches.py). stop(), pause() and resume() may be called from any thread; they take
     effect between two batches."""
 
     def __init__(self, network: Network, train: Split, config: TrainConfig,

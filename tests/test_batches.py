@@ -1,9 +1,14 @@
+import logging
+import multiprocessing
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from engine import parallel
 from engine.augment import Augmentation, augment
+from engine.batch_process import BatchProcessError
 from engine.batches import STEP, Batches
 from engine.datasets import Split
 
@@ -18,6 +23,12 @@ def batches_in_line(batches, start, stop):
     return [batches.make(step) for step in range(start, stop)]
 
 
+def shared_folders():
+    """The folders of the files shared with a batch process, where the system keeps them in RAM."""
+    shm = Path("/dev/shm")
+    return set(shm.glob("scratchnet-batches-*")) if shm.is_dir() else set()
+
+
 def assert_same(got, expected):
     assert len(got) == len(expected)
     for a, b in zip(got, expected):
@@ -29,13 +40,16 @@ def assert_same(got, expected):
             assert a.rng.random() == b.rng.random()
 
 
-@pytest.mark.parametrize("augmentation", [None, Augmentation()])
-def test_batches_made_ahead_in_blocks_equal_batches_made_in_line(split, augmentation, monkeypatch):
+@pytest.mark.parametrize("process", [False, True], ids=["thread", "process"])
+@pytest.mark.parametrize("augmentation", [None, Augmentation()], ids=["plain", "augmented"])
+@pytest.mark.parametrize("dropout", [False, True], ids=["", "dropout"])
+def test_batches_made_ahead_in_blocks_equal_batches_made_in_line(split, augmentation, dropout, process, monkeypatch):
     monkeypatch.setattr("engine.batches.BLOCK_IMAGES", 120)   # blocks of 3 steps, across epoch ends
-    batches = Batches(split, 40, seed=5, augmentation=augmentation)
+    batches = Batches(split, 40, seed=5, augmentation=augmentation, random_steps=dropout)
     assert batches.steps_per_epoch == 7
     for start in (0, 5):                                      # a fresh run and one resumed mid-epoch
-        assert_same(list(batches.ahead(start, 17)), batches_in_line(Batches(split, 40, 5, augmentation), start, 17))
+        in_line = batches_in_line(Batches(split, 40, 5, augmentation, dropout), start, 17)
+        assert_same(list(batches.ahead(start, 17, process=process)), in_line)
 
 
 def test_an_epoch_goes_through_every_image_once_in_a_new_order(split):
@@ -58,6 +72,55 @@ def test_an_augmented_batch_is_the_step_generators_augmentation_of_its_images(sp
 def test_steps_draw_no_generator_unless_they_need_one(split):
     assert Batches(split, 40, seed=0).make(0).rng is None
     assert Batches(split, 40, seed=0, random_steps=True).make(0).rng is not None
+
+
+def test_augmented_batches_are_made_in_child_processes_that_end_with_the_iterator(split):
+    batches = Batches(split, 40, seed=0, augmentation=Augmentation())
+    before = shared_folders()
+    made = batches.ahead(0, 70)
+    try:
+        next(made)
+        children = multiprocessing.active_children()
+        assert sorted(child.name for child in children) == \
+            [f"scratchnet-batches-{i + 1}" for i in range(parallel.usable_cores())]
+        # Their files are gone already (they have them open), and BLAS's threads keep off their cores.
+        assert shared_folders() <= before
+        assert parallel._processes_beside == 1
+    finally:
+        made.close()
+    assert not any(child.is_alive() for child in children) and multiprocessing.active_children() == []
+    assert parallel._processes_beside == 0
+
+
+def test_an_error_in_the_child_process_reaches_the_consumer(split):
+    batches = Batches(split, 40, seed=0, augmentation=Augmentation(max_rotation="twelve"))
+    with pytest.raises(BatchProcessError, match="TypeError"):
+        next(batches.ahead(0, 5))
+    assert multiprocessing.active_children() == []
+
+
+def test_batches_are_made_on_a_thread_if_the_child_process_cannot_start(split, monkeypatch, caplog):
+    def cannot_start(self, batches, block_images, count):
+        raise BatchProcessError("the process making the batches did not start within 60 s")
+    monkeypatch.setattr("engine.batch_process.BatchProcesses.__init__", cannot_start)
+    batches = Batches(split, 40, seed=2, augmentation=Augmentation())
+    with caplog.at_level(logging.WARNING, logger="engine.batches"):
+        got = list(batches.ahead(0, 9))
+    assert "on a thread instead" in caplog.text and "did not start" in caplog.text
+    assert_same(got, batches_in_line(batches, 0, 9))
+
+
+def test_products_stay_on_one_blas_thread_beside_a_process(monkeypatch):
+    calls = []
+    monkeypatch.setattr(parallel, "_set_blas_threads", calls.append)
+    monkeypatch.setattr(parallel, "threads", lambda: 2)
+    a = np.ones((200, 300), np.float32)
+    b = np.ones((300, 200), np.float32)                         # 12M multiply-adds: threaded otherwise
+    with parallel.beside_a_process():
+        np.testing.assert_array_equal(parallel.matmul(a, b), a @ b)
+    assert calls == []
+    parallel.matmul(a, b)
+    assert calls == [2, 1]
 
 
 def test_an_error_while_making_a_batch_reaches_the_consumer(split, monkeypatch):
