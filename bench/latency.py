@@ -10,8 +10,9 @@
    predictor delivering the probabilities of the finished drawing (its `updated` signal, after the
    tab has shown them). Measured with the bundled CNN and with the bundled MLP active.
 3. Stall: a 10 ms QTimer measures its own lateness, first with nothing running, then while the
-   Train tab trains the CNN in its worker thread. The worst lateness is the longest time the GUI
-   thread could not react.
+   Train tab trains the CNN in its worker thread (Train tab shown, then the Draw tab, then the Train
+   tab with augmentation on, whose child processes share the cores). The worst lateness is the
+   longest time the GUI thread could not react.
 4. Start-up: from starting a new Python process to the main window shown and painted (median of 3).
 
 The last line printed is one JSON object with every figure.
@@ -220,14 +221,15 @@ class GuiBench:
         timer.stop()
         return late
 
-    def stall_while_training(self, seconds: float, train_size: int = 0, watch: bool = True) -> dict:
+    def stall_while_training(self, seconds: float, train_size: int = 0, watch: bool = True,
+                             augment: bool = False) -> dict:
         """With `watch`, the Train tab and its live plots are on screen, as for a user watching;
-        otherwise the Draw tab is."""
+        otherwise the Draw tab is. With `augment`, child processes augment the batches meanwhile."""
         tab = self.window.train_tab
         self.window.tabs.setCurrentWidget(tab if watch else self.draw_tab)
         tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "16, 32", "hidden": "100",
                              "optimizer": "adam", "lr": 0.001, "epochs": 50, "batch_size": 100,
-                             "augment": False, "dropout": 0.0, "batchnorm": False, "train_size": train_size})
+                             "augment": augment, "dropout": 0.0, "batchnorm": False, "train_size": train_size})
         tab.start()
         if not self.wait(120, until=lambda: tab._trainer is not None and tab._trainer.step >= 3):
             raise RuntimeError("training did not start")
@@ -296,11 +298,14 @@ def main(argv: list[str] | None = None) -> int:
                 report["stall_idle"] = {"max_ms": max(idle) * 1000, "p99_ms": percentile(idle, 99) * 1000}
                 print(f"GUI timer lateness, idle: worst {report['stall_idle']['max_ms']:.1f} ms")
                 print(f"GUI threads: engine {report['gui_threads']['engine']}, BLAS {report['gui_threads']['blas']}")
-                for key, watch in (("stall_training", True), ("stall_training_draw_tab", False)):
-                    report[key] = (gui.stall_while_training(0.5, train_size=1000, watch=watch) if args.quick
-                                   else gui.stall_while_training(args.stall_seconds, watch=watch))
+                for key, watch, augment in (("stall_training", True, False), ("stall_training_draw_tab", False, False),
+                                            ("stall_training_augmented", True, True)):
+                    report[key] = (gui.stall_while_training(0.5, train_size=1000, watch=watch, augment=augment)
+                                   if args.quick else
+                                   gui.stall_while_training(args.stall_seconds, watch=watch, augment=augment))
                     s = report[key]
-                    print(f"GUI timer lateness while a CNN trains, {'Train' if watch else 'Draw'} tab shown "
+                    print(f"GUI timer lateness while a CNN trains{' on augmented batches' if augment else ''}, "
+                          f"{'Train' if watch else 'Draw'} tab shown "
                           f"({s['seconds']:.0f} s): worst {s['max_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, "
                           f"{s['over_50ms']} ticks over 50 ms; training {s['train_ms_per_step'] or float('nan'):.1f} "
                           "ms/step")
