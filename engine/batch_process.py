@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import traceback
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -33,7 +34,7 @@ from .augment import Augmentation
 from .batches import Batch, Batches, split_block
 from .datasets import Split
 
-# Blocks requested ahead from each child: the next one ready while one more is being made.
+# Blocks asked for ahead, per child: the next one ready while one more is being made.
 SLOTS = 2
 # How long the children may take to start (a frozen app unpacks nothing more, but a busy machine is slow).
 START_SECONDS = 60
@@ -151,12 +152,21 @@ def _run_only_on_idle_cores() -> None:
             os.nice(NICENESS)
 
 
+def _end_with_the_parent() -> None:
+    """Exit when the parent does, however it ends: the shared queue would not tell a waiting child,
+    as the other children hold its writing end too."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(0)), name="parent-watch", daemon=True).start()
+
+
 def serve(requests, pipe: Connection, folder: str, layout: dict[str, tuple[str, tuple[int, ...]]], batch_size: int,
           seed: int, augmentation: Augmentation | None, random_steps: bool) -> None:
     """A child's loop: take a request off the shared queue, make its block into its slot, say so
     through the pipe; until the parent goes. `layout`: the dtype and shape of each array file in
     `folder` (images, labels, slots)."""
     _run_only_on_idle_cores()
+    _end_with_the_parent()
     try:
         images, labels, slots = (np.memmap(Path(folder) / name, dtype=dtype, mode="r+" if name == "slots" else "r",
                                            shape=shape) for name, (dtype, shape) in layout.items())

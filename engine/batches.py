@@ -3,9 +3,9 @@
 Making a batch means gathering its rows of the epoch's shuffled order from the training set and,
 with augmentation on, moving, turning and resizing every image (engine/augment.py). Both only read
 the training set, so the next batches can be made while the network trains on the current ones:
-augmented ones in a child process (engine/batch_process.py), where augmenting does not contend with
-training for the GIL, plain ones on a background thread, as gathering rows is quick and a process
-costs a quarter second to start. They are made several at a time: a thread that made one batch per
+augmented ones in child processes (engine/batch_process.py), where augmenting does not contend with
+training for the GIL, plain ones on a background thread, as gathering rows is quick and processes
+take a quarter second to start. They are made several at a time: a thread that made one batch per
 step made MLP 784-100-10 epochs slower (0.45 -> 0.52 s: every step handed work to it and back),
 where blocks of a thousand images made them faster (0.58 -> 0.55 s; a CNN's epoch on 12,000 images
 2.58 -> 2.44 s). Each way was timed in turns in one process; bench/train_speed.py measures what
@@ -20,12 +20,16 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import parallel
 from .augment import Augmentation, Transforms, apply
 from .datasets import Split
+
+if TYPE_CHECKING:
+    from .batch_process import BatchProcesses
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +83,8 @@ class Batches:
         everything = np.concatenate(rows)
         t = self.split.t[everything]
         into = None if out is None else out[:len(everything)]
-        rngs = [np.random.default_rng([self.seed, STEP, step]) if self.random_steps or self.augmentation else None
-                for step in range(start, stop)]
+        seeded = self.random_steps or self.augmentation is not None
+        rngs = [np.random.default_rng([self.seed, STEP, step]) if seeded else None for step in range(start, stop)]
         if self.augmentation is not None:
             maps = Transforms.concatenate([self.augmentation.draw(rng, len(r)) for rng, r in zip(rngs, rows)])
             x = apply(self.split.x[everything], maps, self.augmentation.border(), out=into)
@@ -106,7 +110,7 @@ class Batches:
         if process is None:
             process = self.augmentation is not None
         if process:
-            from .batch_process import BatchProcessError, BatchProcesses   # here: it imports this module
+            from .batch_process import BatchProcessError, BatchProcesses  # here: it imports this module
             try:
                 # One per core: a second one runs when the training thread waits for it.
                 workers = BatchProcesses(self, per_block * self.batch_size, min(parallel.usable_cores(), len(blocks)))
@@ -119,7 +123,7 @@ class Batches:
         yield from self._ahead_on_thread(blocks)
 
     @staticmethod
-    def _ahead_in(workers, blocks: list[tuple[int, int]]) -> Iterator[Batch]:
+    def _ahead_in(workers: BatchProcesses, blocks: list[tuple[int, int]]) -> Iterator[Batch]:
         for block in blocks[:workers.capacity]:
             workers.request(*block)
         for i in range(len(blocks)):

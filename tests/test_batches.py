@@ -1,6 +1,11 @@
 import logging
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +16,7 @@ from engine.augment import Augmentation, augment
 from engine.batch_process import BatchProcessError
 from engine.batches import STEP, Batches
 from engine.datasets import Split
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -140,3 +146,38 @@ def test_closing_the_iterator_early_ends_its_thread(split):
     assert any(t.name.startswith("batches") for t in threading.enumerate())
     made.close()
     assert not any(t.name.startswith("batches") for t in threading.enumerate())
+
+
+PARENT = """
+import multiprocessing, sys, time
+import numpy as np
+from engine.augment import Augmentation
+from engine.batches import Batches
+from engine.datasets import Split
+if __name__ == "__main__":
+    rng = np.random.default_rng(0)
+    batches = Batches(Split(rng.random((500, 784), dtype=np.float32), rng.integers(0, 10, 500)), 50, 0, Augmentation())
+    made = batches.ahead(0, 100)
+    next(made)
+    print(*(child.pid for child in multiprocessing.active_children()), flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="looks for the processes in /proc")
+def test_the_child_processes_end_when_their_parent_is_killed(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        children = [int(pid) for pid in parent.stdout.readline().split()]
+        assert children
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+            time.sleep(0.05)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+    finally:
+        parent.kill()
