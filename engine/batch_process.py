@@ -18,9 +18,11 @@ generators that dropout goes on with. On POSIX systems the files are deleted as 
 have them open, so nothing is left behind even when the app is killed."""
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import traceback
@@ -40,6 +42,8 @@ SLOTS = 2
 START_SECONDS = 60
 # The children's scheduling priority where SCHED_IDLE is missing (POSIX nice; 19 is the lowest).
 NICENESS = 19
+# mallopt() parameters (glibc's malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
 
 class BatchProcessError(RuntimeError):
@@ -152,6 +156,20 @@ def _run_only_on_idle_cores() -> None:
             os.nice(NICENESS)
 
 
+def _keep_freed_memory() -> None:
+    """Have glibc keep the memory that a block's work arrays free, for the next block. It otherwise
+    hands it back to the system after every block and takes it again for the next, a page fault per
+    4 KiB: two per image, which made a child's augmenting 35% slower (15 µs an image, 11 without)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)      # blocks up to 32 MiB from the heap (glibc's largest)
+        libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)       # and keep up to 1 GiB of it free
+    except (OSError, AttributeError):
+        pass
+
+
 def _end_with_the_parent() -> None:
     """Exit when the parent does, however it ends: the shared queue would not tell a waiting child,
     as the other children hold its writing end too."""
@@ -166,6 +184,7 @@ def serve(requests, pipe: Connection, folder: str, layout: dict[str, tuple[str, 
     through the pipe; until the parent goes. `layout`: the dtype and shape of each array file in
     `folder` (images, labels, slots)."""
     _run_only_on_idle_cores()
+    _keep_freed_memory()
     _end_with_the_parent()
     try:
         images, labels, slots = (np.memmap(Path(folder) / name, dtype=dtype, mode="r+" if name == "slots" else "r",
