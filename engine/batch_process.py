@@ -26,12 +26,14 @@ import sys
 import tempfile
 import threading
 import traceback
+from contextlib import ExitStack
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Self
 
 import numpy as np
 
+from . import parallel
 from .augment import Augmentation
 from .batches import Batch, Batches, split_block
 from .datasets import Split
@@ -65,6 +67,7 @@ class BatchProcesses:
     def __init__(self, batches: Batches, block_images: int, count: int):
         self._folder = Path(tempfile.mkdtemp(prefix="scratchnet-batches-", dir=_memory_folder()))
         self._children: list[tuple[multiprocessing.Process, Connection]] = []
+        self._held = ExitStack()                        # what the engine does differently while they run
         self._requested = self._received = 0
         self._arrived: dict[int, list[Batch]] = {}      # blocks that came back before the ones before them
         self.capacity = count * SLOTS
@@ -95,6 +98,7 @@ class BatchProcesses:
                     raise BatchProcessError(f"the process making the batches did not start within {START_SECONDS} s")
                 self._message(pipe)                     # ("ready",): it has the files open
             self._remove_files()
+            self._held.enter_context(parallel.beside_a_process())
         except BaseException:
             self.close()
             raise
@@ -127,6 +131,7 @@ class BatchProcesses:
 
     def close(self) -> None:
         """End the children at once: they keep nothing worth finishing."""
+        self._held.close()
         for process, pipe in self._children:
             if process.pid is not None:
                 process.terminate()

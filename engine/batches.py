@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Self
 
 import numpy as np
 
@@ -28,13 +28,11 @@ from . import parallel
 from .augment import Augmentation, Transforms, apply
 from .datasets import Split
 
-if TYPE_CHECKING:
-    from .batch_process import BatchProcesses
-
 log = logging.getLogger(__name__)
 
-# Purposes, mixed into seeds so that each kind of randomness has its own stream.
-SHUFFLE, STEP = 1, 2
+# Purposes, mixed into seeds so that each kind of randomness has its own stream (TRAIN_EVAL: the
+# Trainer's sample of training images to measure accuracy on).
+SHUFFLE, STEP, TRAIN_EVAL = 1, 2, 3
 # ahead() makes the batches of this many images' worth of steps at a time.
 BLOCK_IMAGES = 1000
 
@@ -109,6 +107,7 @@ class Batches:
             return
         if process is None:
             process = self.augmentation is not None
+        workers = None
         if process:
             from .batch_process import BatchProcessError, BatchProcesses  # here: it imports this module
             try:
@@ -116,33 +115,46 @@ class Batches:
                 workers = BatchProcesses(self, per_block * self.batch_size, min(parallel.usable_cores(), len(blocks)))
             except (BatchProcessError, OSError) as e:        # OSError: no room for the shared files, say
                 log.warning("making the batches on a thread instead: %s", e)
-            else:
-                with workers, parallel.beside_a_process():
-                    yield from self._ahead_in(workers, blocks)
-                return
-        yield from self._ahead_on_thread(blocks)
+        with workers or BatchThread(self) as maker:
+            for block in blocks[:maker.capacity]:
+                maker.request(*block)
+            for i in range(len(blocks)):
+                made = maker.receive()                  # and one more can be asked for
+                if i + maker.capacity < len(blocks):
+                    maker.request(*blocks[i + maker.capacity])
+                yield from made
 
-    @staticmethod
-    def _ahead_in(workers: BatchProcesses, blocks: list[tuple[int, int]]) -> Iterator[Batch]:
-        for block in blocks[:workers.capacity]:
-            workers.request(*block)
-        for i in range(len(blocks)):
-            made = workers.receive()                    # its slot is free again
-            if i + workers.capacity < len(blocks):
-                workers.request(*blocks[i + workers.capacity])
-            yield from made
 
-    def _ahead_on_thread(self, blocks: list[tuple[int, int]]) -> Iterator[Batch]:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batches") as pool:
-            pending = pool.submit(self.make_many, *blocks[0])
-            try:
-                for i in range(len(blocks)):
-                    made = pending.result()
-                    pending = pool.submit(self.make_many, *blocks[i + 1]) if i + 1 < len(blocks) else None
-                    yield from made
-            finally:
-                if pending is not None:
-                    pending.cancel()
+class BatchThread:
+    """Makes blocks of `batches`' steps on request on one background thread, in the order asked
+    for; one block at a time may be asked for and not yet received (BatchProcesses' interface)."""
+    capacity = 1
+
+    def __init__(self, batches: Batches):
+        self._make = batches.make_many
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batches")
+        self._pending: Future | None = None
+
+    def request(self, start: int, stop: int) -> None:
+        """Ask for the batches of steps start..stop-1."""
+        self._pending = self._pool.submit(self._make, start, stop)
+
+    def receive(self) -> list[Batch]:
+        """The block asked for, once made (an error in making it is raised here)."""
+        made, self._pending = self._pending, None
+        return made.result()
+
+    def close(self) -> None:
+        """End the thread, after the block it is making, if any."""
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def split_block(x: np.ndarray, t: np.ndarray, sizes: list[int], rngs: list) -> list[Batch]:

@@ -15,17 +15,13 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from .augment import Augmentation
-from .batches import Batch, Batches
+from .batches import TRAIN_EVAL, Batch, Batches
 from .datasets import Split
 from .errors import TrainingDiverged
 from .layers import Dropout
 from .network import Network
 from .optimizers import DEFAULT_LR, OPTIMIZERS, Optimizer, make_optimizer
 from .schedules import SCHEDULES, Schedule
-
-# A purpose, mixed into the seed so that this randomness has its own stream (engine/batches.py has
-# the others).
-_TRAIN_EVAL = 3
 
 
 @dataclass(frozen=True)
@@ -141,7 +137,7 @@ class Trainer:
         self.total_steps = self.steps_per_epoch * config.epochs
         self.schedule = Schedule(config.schedule, total_steps=self.total_steps,
                                  step_every=config.step_epochs * self.steps_per_epoch, gamma=config.step_gamma)
-        eval_rng = np.random.default_rng([config.seed, _TRAIN_EVAL])
+        eval_rng = np.random.default_rng([config.seed, TRAIN_EVAL])
         self._train_eval = eval_rng.permutation(len(train))[:config.train_eval_size]
         self._stop = threading.Event()
         self._running = threading.Event()
