@@ -190,6 +190,7 @@ def serve(requests, pipe: Connection, folder: str, layout: dict[str, tuple[str, 
     `folder` (images, labels, slots)."""
     _run_only_on_idle_cores()
     _keep_freed_memory()
+    parallel.set_threads(1)         # and BLAS one thread: each child is one of the workers already
     _end_with_the_parent()
     try:
         images, labels, slots = (np.memmap(Path(folder) / name, dtype=dtype, mode="r+" if name == "slots" else "r",

@@ -53,6 +53,7 @@ class Optimizer:
         # Preallocated work space, so a step allocates nothing on the hot path.
         self._scratch = np.empty_like(self._values)
         self._decayed = np.empty_like(self._values) if weight_decay else None
+        self._pieces: dict[tuple[int, int, int], list[tuple]] = {}
 
     def step(self) -> None:
         self.t += 1
@@ -67,15 +68,26 @@ class Optimizer:
                     g += self.weight_decay * p.value
 
         def update_range(start: int, stop: int) -> None:
-            for begin in range(start, stop, CHUNK):
-                piece = slice(begin, min(begin + CHUNK, stop))
-                self.update(self._values[piece], grad[piece],
-                            {name: array[piece] for name, array in self.state.items()}, self._scratch[piece])
+            for arguments in self._cut(start, stop, grad):
+                self.update(*arguments)
 
         parallel.over_rows(update_range, len(self._values), self.cost_per_pass * self.passes * len(self._values))
         if self.t % FLUSH_EVERY == 0:
             for array in self.state.values():
                 flush_subnormals(array)
+
+    def _cut(self, start: int, stop: int, grad: np.ndarray) -> list[tuple]:
+        """update()'s arguments for each piece of the range start..stop, with the gradients in
+        `grad` (a buffer of the optimizer's own): cut once and then reused (cutting them anew on
+        every step took ~30 of Adam's ~560 µs on 269k parameters)."""
+        key = (start, stop, id(grad))
+        pieces = self._pieces.get(key)
+        if pieces is None:
+            pieces = self._pieces[key] = [
+                (self._values[piece], grad[piece], {name: array[piece] for name, array in self.state.items()},
+                 self._scratch[piece])
+                for piece in (slice(begin, min(begin + CHUNK, stop)) for begin in range(start, stop, CHUNK))]
+        return pieces
 
     def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], tmp: np.ndarray) -> None:
         """Change w in place, given its gradient g, the rule's state arrays (by slot name) and a
@@ -187,7 +199,7 @@ class AdaGrad(Optimizer):
 
     def update(self, w, g, state, tmp):
         h = state["h"]
-        h += np.multiply(g, g, out=tmp)
+        h += np.square(g, out=tmp)
         self._scaled_step(w, g, h, tmp)
 
     def _scaled_step(self, w, g, h, tmp):
@@ -211,7 +223,7 @@ class RMSProp(AdaGrad):
     def update(self, w, g, state, tmp):
         h = state["h"]
         h *= self.decay
-        np.multiply(g, g, out=tmp)
+        np.square(g, out=tmp)
         tmp *= 1 - self.decay
         h += tmp
         self._scaled_step(w, g, h, tmp)
@@ -241,7 +253,7 @@ class Adam(Optimizer):
         m *= b1
         m += g
         v *= b2
-        v += np.multiply(g, g, out=tmp)
+        v += np.square(g, out=tmp)
         # w -= lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m/(1-b1^t), v_hat = v/(1-b2^t),
         # written with the kept moments as lr*(1-b1)/((1-b1^t)*s) * m' / (sqrt(v') + eps/s),
         # s = sqrt((1-b2)/(1-b2^t)): the same number in five passes. Python floats throughout: a
