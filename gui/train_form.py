@@ -36,7 +36,7 @@ TIPS = {
     "schedule": "How the learning rate changes during training: constant, halved every 2 epochs (step), or "
                 "smoothly down to zero (cosine).",
     "augment": "Train on randomly shifted, rotated and resized copies of the images: more robust to hand-drawn "
-               "digits. It makes an epoch up to about a fifth longer.",
+               "digits. It makes an epoch up to about a third longer.",
     "validation": "Training images held back to judge the network while it trains (never the test set).",
     "train_size": "Train on only this many images (0: all of them). A few hundred shows overfitting clearly.",
     "seed": "The random seed: the same seed and settings give the same run.",
