@@ -134,3 +134,32 @@ def test_adam_steps_follow_algorithm_1_of_the_paper_over_many_steps():
         v = 0.999 * v + 0.001 * g * g
         w = w - 0.01 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
     np.testing.assert_allclose(p.value, w, rtol=1e-10, atol=1e-12)
+
+
+
+def test_adam_with_weight_decay_on_two_threads_follows_the_paper(monkeypatch):
+    """A step split across threads, in pieces that are cut once and reused, with the decayed
+    gradients in a buffer of their own: every range and piece still follows Algorithm 1."""
+    from engine import parallel
+    before = parallel.threads()
+    parallel.set_threads(2)
+    monkeypatch.setattr(parallel, "MIN_WORK_PER_THREAD", 1)
+    try:
+        rng = np.random.default_rng(5)
+        params = [Parameter(rng.standard_normal(150_000)), Parameter(rng.standard_normal(300), decay=False)]
+        opt = Adam(params, lr=0.01, weight_decay=0.1)
+        w = [p.value.copy() for p in params]
+        m, v = [np.zeros_like(x) for x in w], [np.zeros_like(x) for x in w]
+        for t in range(1, 6):
+            for i, p in enumerate(params):
+                g = rng.standard_normal(p.value.size)
+                p.grad[:] = g
+                g = g + 0.1 * w[i] if p.decay else g
+                m[i], v[i] = 0.9 * m[i] + 0.1 * g, 0.999 * v[i] + 0.001 * g * g
+                w[i] = w[i] - 0.01 * (m[i] / (1 - 0.9 ** t)) / (np.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8)
+            opt.step()
+        assert len(opt._pieces) == 2            # one list of pieces for each thread's range
+        for p, expected in zip(params, w):
+            np.testing.assert_allclose(p.value, expected, rtol=1e-10, atol=1e-12)
+    finally:
+        parallel.set_threads(before)
