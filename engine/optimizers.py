@@ -37,8 +37,10 @@ class Optimizer:
     # Element-wise passes over the parameters that one update makes (for deciding whether to split it).
     passes = 4
     # A pass over a piece that sits in L2 costs about a fifth of the strided passes that the unit of
-    # parallel's work was measured on: Adam on 269k parameters takes ~0.55 ms on one core, and
-    # splitting it across two made an MLP 784-256-256-10 step slower (1.86 -> 2.04 ms).
+    # parallel's work was measured on: Adam on 269k parameters takes ~0.5 ms on one core, and
+    # splitting it across two made an MLP 784-256-256-10 step slower (1.86 -> 2.04 ms). Its NumPy
+    # calls are short, and each thread's calls wait for the GIL while the other runs Python between
+    # its own: each half took as long as the whole (0.55 ms), timed inside the two threads.
     cost_per_pass = 0.2
     # Names of the per-parameter arrays a rule keeps between steps (saved with the model).
     slots: tuple[str, ...] = ()
