@@ -15,7 +15,9 @@ The children read the training images from a file that every process maps into m
 where there is one, so no disk is involved) and write each block of batches into a slot of a second
 such file. The pipes carry only requests and the small rest of a block: its labels, and the
 generators that dropout goes on with. On POSIX systems the files are deleted as soon as the children
-have them open, so nothing is left behind even when the app is killed."""
+have them open, so nothing is left behind even when the app is killed. A process killed before that
+(in the second or so that writing the files and starting the children take) leaves its folder, named
+after its process id; the next run removes the folders of processes that have ended."""
 from __future__ import annotations
 
 import ctypes
@@ -52,10 +54,36 @@ class BatchProcessError(RuntimeError):
     """A child process could not start or stopped working."""
 
 
+FOLDER_PREFIX = "scratchnet-batches-"
+
+
 def _memory_folder() -> str | None:
     """A RAM-backed folder for the shared files if the system has one, else the default temp folder."""
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)                 # POSIX signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:                     # another user's process, say: leave its folder alone
+        return True
+    return True
+
+
+def remove_abandoned_folders(root: str | None) -> None:
+    """Remove the shared-file folders in `root` (None: the temp folder) of processes that have ended.
+    A folder is named after the process that made it: FOLDER_PREFIX, its id, a dash, random letters.
+    POSIX only: elsewhere the files of a killed process cannot have been deleted early either, and
+    os.kill() would not just ask."""
+    if os.name != "posix":
+        return
+    for folder in Path(root or tempfile.gettempdir()).glob(FOLDER_PREFIX + "*-*"):
+        pid = folder.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class BatchProcesses:
@@ -65,7 +93,9 @@ class BatchProcesses:
     be asked for and not yet received."""
 
     def __init__(self, batches: Batches, block_images: int, count: int):
-        self._folder = Path(tempfile.mkdtemp(prefix="scratchnet-batches-", dir=_memory_folder()))
+        root = _memory_folder()
+        remove_abandoned_folders(root)
+        self._folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=root))
         self._children: list[tuple[multiprocessing.Process, Connection]] = []
         self._held = ExitStack()                        # what the engine does differently while they run
         self._requested = self._received = 0

@@ -13,7 +13,7 @@ import pytest
 
 from engine import parallel
 from engine.augment import Augmentation, augment
-from engine.batch_process import BatchProcessError
+from engine.batch_process import FOLDER_PREFIX, BatchProcessError, BatchProcesses, remove_abandoned_folders
 from engine.batches import STEP, Batches
 from engine.datasets import Split
 from tests.conftest import ROOT
@@ -181,3 +181,34 @@ def test_the_child_processes_end_when_their_parent_is_killed(tmp_path):
         assert not any(Path(f"/proc/{pid}").exists() for pid in children)
     finally:
         parent.kill()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="asks POSIX whether a process exists")
+def test_folders_left_by_processes_that_ended_are_removed(tmp_path):
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    abandoned = tmp_path / f"{FOLDER_PREFIX}{ended.pid}-x1y2"
+    mine = tmp_path / f"{FOLDER_PREFIX}{os.getpid()}-a1b2"
+    running = tmp_path / f"{FOLDER_PREFIX}{os.getppid()}-c3d4"
+    other = tmp_path / "scratchnet-something-else"
+    for folder in (abandoned, mine, running, other):
+        folder.mkdir()
+        (folder / "images").write_bytes(b"\0" * 64)
+    remove_abandoned_folders(str(tmp_path))
+    assert not abandoned.exists()
+    assert mine.exists() and running.exists() and other.exists()
+
+
+def test_a_new_run_names_its_folder_after_its_process(split, monkeypatch, tmp_path):
+    monkeypatch.setattr("engine.batch_process._memory_folder", lambda: str(tmp_path))
+    seen = []
+    real_remove = BatchProcesses._remove_files
+
+    def remember(self):
+        seen.append(self._folder.name)
+        real_remove(self)
+    monkeypatch.setattr(BatchProcesses, "_remove_files", remember)
+    batches = Batches(split, 40, seed=0, augmentation=Augmentation())
+    assert_same(list(batches.ahead(0, 3, process=True)), batches_in_line(batches, 0, 3))
+    assert seen and seen[0].startswith(f"{FOLDER_PREFIX}{os.getpid()}-")
+    assert list(tmp_path.iterdir()) == []
