@@ -63,6 +63,18 @@ def _memory_folder() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
+def _reserve(path: Path, size: int) -> None:
+    """Make a file of `size` bytes whose storage is taken now. A file merely made that long has none
+    yet: in a RAM folder that is nearly full, a child writing a block through its memory map then
+    finds no page and is killed (SIGBUS) in the middle of a run, where this fails at once, with an
+    OSError, and the batches are made on a thread instead."""
+    with open(path, "wb") as file:
+        if hasattr(os, "posix_fallocate"):
+            os.posix_fallocate(file.fileno(), 0, size)
+        else:
+            file.truncate(size)
+
+
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)                 # POSIX signal 0: only asks whether the process exists
@@ -108,8 +120,9 @@ class BatchProcesses:
             for name, array in arrays.items():
                 array.tofile(self._folder / name)
             images = arrays["images"]
-            self._slots = np.memmap(self._folder / "slots", dtype=images.dtype, mode="w+",
-                                    shape=(self.capacity, block_images, *images.shape[1:]))
+            shape = (self.capacity, block_images, *images.shape[1:])
+            _reserve(self._folder / "slots", int(np.prod(shape)) * images.itemsize)
+            self._slots = np.memmap(self._folder / "slots", dtype=images.dtype, mode="r+", shape=shape)
             layout = {name: (array.dtype.str, array.shape) for name, array in arrays.items()}
             layout["slots"] = (images.dtype.str, self._slots.shape)
             context = multiprocessing.get_context("spawn")

@@ -212,3 +212,18 @@ def test_a_new_run_names_its_folder_after_its_process(split, monkeypatch, tmp_pa
     assert_same(list(batches.ahead(0, 3, process=True)), batches_in_line(batches, 0, 3))
     assert seen and seen[0].startswith(f"{FOLDER_PREFIX}{os.getpid()}-")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fallocate"), reason="reserves the slots' storage with posix_fallocate")
+def test_a_ram_folder_without_room_for_the_blocks_means_a_thread_from_the_start(split, monkeypatch, caplog):
+    """Writing a block into a page that a full RAM folder cannot give would kill a child mid-run;
+    the slots' storage is taken before any child starts, so the run goes on a thread instead."""
+    def full(fd, offset, length):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    batches = Batches(split, 40, seed=3, augmentation=Augmentation())
+    with caplog.at_level(logging.WARNING, logger="engine.batches"):
+        got = list(batches.ahead(0, 9))
+    assert "on a thread instead" in caplog.text and "No space left" in caplog.text
+    assert_same(got, batches_in_line(batches, 0, 9))
+    assert multiprocessing.active_children() == []
