@@ -14,10 +14,8 @@ Whichever is free takes the next request off a shared queue.
 The children read the training images from a file that every process maps into memory (in /dev/shm
 where there is one, so no disk is involved) and write each block of batches into a slot of a second
 such file. The pipes carry only requests and the small rest of a block: its labels, and the
-generators that dropout goes on with. On POSIX systems the files are deleted as soon as the children
-have them open, so nothing is left behind even when the app is killed. A process killed before that
-(in the second or so that writing the files and starting the children take) leaves its folder, named
-after its process id; the next run removes the folders of processes that have ended."""
+generators that dropout goes on with. The files are deleted as soon as the children have them open
+(engine/shared_files.py)."""
 from __future__ import annotations
 
 import ctypes
@@ -25,8 +23,6 @@ import multiprocessing
 import os
 import shutil
 import sys
-import tempfile
-import threading
 import traceback
 from contextlib import ExitStack
 from multiprocessing.connection import Connection, wait
@@ -35,7 +31,7 @@ from typing import Self
 
 import numpy as np
 
-from . import parallel
+from . import parallel, shared_files
 from .augment import Augmentation
 from .batches import Batch, Batches, split_block
 from .datasets import Split
@@ -54,50 +50,6 @@ class BatchProcessError(RuntimeError):
     """A child process could not start or stopped working."""
 
 
-FOLDER_PREFIX = "scratchnet-batches-"
-
-
-def _memory_folder() -> str | None:
-    """A RAM-backed folder for the shared files if the system has one, else the default temp folder."""
-    shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-
-
-def _reserve(path: Path, size: int) -> None:
-    """Make a file of `size` bytes whose storage is taken now. A file merely made that long has none
-    yet: in a RAM folder that is nearly full, a child writing a block through its memory map then
-    finds no page and is killed (SIGBUS) in the middle of a run, where this fails at once, with an
-    OSError, and the batches are made on a thread instead."""
-    with open(path, "wb") as file:
-        if hasattr(os, "posix_fallocate"):
-            os.posix_fallocate(file.fileno(), 0, size)
-        else:
-            file.truncate(size)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)                 # POSIX signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except OSError:                     # another user's process, say: leave its folder alone
-        return True
-    return True
-
-
-def remove_abandoned_folders(root: str | None) -> None:
-    """Remove the shared-file folders in `root` (None: the temp folder) of processes that have ended.
-    A folder is named after the process that made it: FOLDER_PREFIX, its id, a dash, random letters.
-    POSIX only: elsewhere the files of a killed process cannot have been deleted early either, and
-    os.kill() would not just ask."""
-    if os.name != "posix":
-        return
-    for folder in Path(root or tempfile.gettempdir()).glob(FOLDER_PREFIX + "*-*"):
-        pid = folder.name[len(FOLDER_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 class BatchProcesses:
     """`count` child processes making blocks of `batches`' steps (up to `block_images` images each)
     on request. Whichever child is free takes the next request, so a second one uses a core whenever
@@ -105,9 +57,7 @@ class BatchProcesses:
     be asked for and not yet received."""
 
     def __init__(self, batches: Batches, block_images: int, count: int):
-        root = _memory_folder()
-        remove_abandoned_folders(root)
-        self._folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=root))
+        self._folder = shared_files.make_folder("batches")
         self._children: list[tuple[multiprocessing.Process, Connection]] = []
         self._held = ExitStack()                        # what the engine does differently while they run
         self._requested = self._received = 0
@@ -121,7 +71,8 @@ class BatchProcesses:
                 array.tofile(self._folder / name)
             images = arrays["images"]
             shape = (self.capacity, block_images, *images.shape[1:])
-            _reserve(self._folder / "slots", int(np.prod(shape)) * images.itemsize)
+            # Its storage taken now: if the RAM folder is too full, the batches are made on a thread.
+            shared_files.reserve(self._folder / "slots", int(np.prod(shape)) * images.itemsize)
             self._slots = np.memmap(self._folder / "slots", dtype=images.dtype, mode="r+", shape=shape)
             layout = {name: (array.dtype.str, array.shape) for name, array in arrays.items()}
             layout["slots"] = (images.dtype.str, self._slots.shape)
@@ -218,14 +169,6 @@ def _keep_freed_memory() -> None:
         pass
 
 
-def _end_with_the_parent() -> None:
-    """Exit when the parent does, however it ends: the shared queue would not tell a waiting child,
-    as the other children hold its writing end too."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=lambda: (parent.join(), os._exit(0)), name="parent-watch", daemon=True).start()
-
-
 def serve(requests, pipe: Connection, folder: str, layout: dict[str, tuple[str, tuple[int, ...]]], batch_size: int,
           seed: int, augmentation: Augmentation | None, random_steps: bool) -> None:
     """A child's loop: take a request off the shared queue, make its block into its slot, say so
@@ -234,7 +177,7 @@ def serve(requests, pipe: Connection, folder: str, layout: dict[str, tuple[str, 
     _run_only_on_idle_cores()
     _keep_freed_memory()
     parallel.set_threads(1)         # and BLAS one thread: each child is one of the workers already
-    _end_with_the_parent()
+    shared_files.end_with_the_parent()
     try:
         images, labels, slots = (np.memmap(Path(folder) / name, dtype=dtype, mode="r+" if name == "slots" else "r",
                                            shape=shape) for name, (dtype, shape) in layout.items())

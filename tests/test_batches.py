@@ -13,9 +13,10 @@ import pytest
 
 from engine import parallel
 from engine.augment import Augmentation, augment
-from engine.batch_process import FOLDER_PREFIX, BatchProcessError, BatchProcesses, remove_abandoned_folders
+from engine.batch_process import BatchProcessError, BatchProcesses
 from engine.batches import STEP, Batches
 from engine.datasets import Split
+from engine.shared_files import PREFIX, remove_abandoned_folders
 from tests.conftest import ROOT
 
 
@@ -32,7 +33,7 @@ def batches_in_line(batches, start, stop):
 def shared_folders():
     """The folders of the files shared with a batch process, where the system keeps them in RAM."""
     shm = Path("/dev/shm")
-    return set(shm.glob("scratchnet-batches-*")) if shm.is_dir() else set()
+    return set(shm.glob(f"{PREFIX}*")) if shm.is_dir() else set()
 
 
 def assert_same(got, expected):
@@ -187,9 +188,9 @@ def test_the_child_processes_end_when_their_parent_is_killed(tmp_path):
 def test_folders_left_by_processes_that_ended_are_removed(tmp_path):
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
-    abandoned = tmp_path / f"{FOLDER_PREFIX}{ended.pid}-x1y2"
-    mine = tmp_path / f"{FOLDER_PREFIX}{os.getpid()}-a1b2"
-    running = tmp_path / f"{FOLDER_PREFIX}{os.getppid()}-c3d4"
+    abandoned = tmp_path / f"{PREFIX}batches-{ended.pid}-x1y2"
+    mine = tmp_path / f"{PREFIX}batches-{os.getpid()}-a1b2"
+    running = tmp_path / f"{PREFIX}helper-{os.getppid()}-c3d4"
     other = tmp_path / "scratchnet-something-else"
     for folder in (abandoned, mine, running, other):
         folder.mkdir()
@@ -200,7 +201,7 @@ def test_folders_left_by_processes_that_ended_are_removed(tmp_path):
 
 
 def test_a_new_run_names_its_folder_after_its_process(split, monkeypatch, tmp_path):
-    monkeypatch.setattr("engine.batch_process._memory_folder", lambda: str(tmp_path))
+    monkeypatch.setattr("engine.shared_files.memory_folder", lambda: str(tmp_path))
     seen = []
     real_remove = BatchProcesses._remove_files
 
@@ -210,7 +211,7 @@ def test_a_new_run_names_its_folder_after_its_process(split, monkeypatch, tmp_pa
     monkeypatch.setattr(BatchProcesses, "_remove_files", remember)
     batches = Batches(split, 40, seed=0, augmentation=Augmentation())
     assert_same(list(batches.ahead(0, 3, process=True)), batches_in_line(batches, 0, 3))
-    assert seen and seen[0].startswith(f"{FOLDER_PREFIX}{os.getpid()}-")
+    assert seen and seen[0].startswith(f"{PREFIX}batches-{os.getpid()}-")
     assert list(tmp_path.iterdir()) == []
 
 
