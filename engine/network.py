@@ -108,7 +108,7 @@ class Network:
     def gradient(self, x: np.ndarray, labels: np.ndarray) -> float:
         """Forward and backward on one batch: fills every parameter's .grad, returns the loss.
         A large batch goes through in slices on several cores at once (engine/data_parallel.py)."""
-        slices = self._slices(len(x))
+        slices = self.slices(len(x))
         if slices > 1:
             if self._data_parallel is None or len(self._data_parallel.slices) != slices:
                 self._data_parallel = DataParallel(self._order, self.loss_layer, self._first_trainable, slices)
@@ -117,9 +117,10 @@ class Network:
         self.backward()
         return loss
 
-    def _slices(self, batch: int) -> int:
-        """How many slices a training batch is worth cutting into: by the numbers its layers
-        produce, the measure of work that engine/parallel.py uses."""
+    def slices(self, batch: int) -> int:
+        """How many slices a training batch of `batch` images is worth cutting into (each goes
+        through the network on a thread of its own): by the numbers its layers produce, the measure
+        of work that engine/parallel.py uses."""
         if not splittable(self.layers):
             return 1
         if self._values_per_sample is None:

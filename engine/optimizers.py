@@ -5,6 +5,7 @@ model; each subclass only says how one array is updated from its gradient."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -68,15 +69,51 @@ class Optimizer:
             for p, g in zip(self.params, self.views(grad)):
                 if p.decay:
                     g += self.weight_decay * p.value
-
-        def update_range(start: int, stop: int) -> None:
-            for arguments in self._cut(start, stop, grad):
-                self.update(*arguments)
-
-        parallel.over_rows(update_range, len(self._values), self.cost_per_pass * self.passes * len(self._values))
+        helper = parallel.step_helper()
+        if helper is not None and helper.updates(self):
+            helper.update(self, grad)                   # it takes one part, this thread the other
+        else:
+            parallel.over_rows(lambda start, stop: self.update_range(start, stop, grad), len(self._values),
+                               self.cost_per_pass * self.passes * len(self._values))
         if self.t % FLUSH_EVERY == 0:
             for array in self.state.values():
                 flush_subnormals(array)
+
+    def update_range(self, start: int, stop: int, grad: np.ndarray) -> None:
+        """Update parameters start..stop-1 of the flat buffer from the gradients in `grad`."""
+        for arguments in self._cut(start, stop, grad):
+            self.update(*arguments)
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """The flat arrays a step works on, by name: values, grads, scratch, decayed (with weight
+        decay) and one per slot."""
+        named = {"values": self._values, "grads": self._grads, "scratch": self._scratch, **self.state}
+        return named if self._decayed is None else {**named, "decayed": self._decayed}
+
+    def move_buffers(self, allocate: Callable[[str, int], np.ndarray]) -> None:
+        """Move every flat buffer into an array that allocate(name, length) gives (memory shared with
+        another process, say); the parameters become views into the new ones."""
+        moved = {}
+        for name, array in self.buffers().items():
+            moved[name] = allocate(name, len(array))
+            np.copyto(moved[name], array)
+        self._adopt(moved)
+        for p, value, grad in zip(self.params, self.views(self._values), self.views(self._grads)):
+            p.value, p.grad = value, grad
+
+    @classmethod
+    def over_buffers(cls, buffers: dict[str, np.ndarray], hyperparameters: dict[str, float]) -> Optimizer:
+        """A rule that updates existing flat buffers (as buffers() names them), without parameters:
+        another process's, whose memory this one shares."""
+        rule = cls([], **hyperparameters)
+        rule._adopt(buffers)
+        return rule
+
+    def _adopt(self, buffers: dict[str, np.ndarray]) -> None:
+        self._values, self._grads, self._scratch = buffers["values"], buffers["grads"], buffers["scratch"]
+        self._decayed = buffers.get("decayed")
+        self.state = {name: buffers[name] for name in self.slots}
+        self._pieces = {}
 
     def _cut(self, start: int, stop: int, grad: np.ndarray) -> list[tuple]:
         """update()'s arguments for each piece of the range start..stop, with the gradients in

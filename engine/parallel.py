@@ -40,6 +40,7 @@ _blas = None                         # threadpoolctl's handle on NumPy's BLAS, o
 _blas_lock = threading.Lock()        # one product at a time on BLAS's threads
 _job = threading.local()             # .inside: this thread is running its share of a split job
 _processes_beside = 0                # processes of the engine's own working beside it (beside_a_process())
+_step_helper = None                  # a process taking part of large products and optimizer steps (helped_by())
 
 
 def _helper(inbox: SimpleQueue) -> None:
@@ -155,11 +156,32 @@ def beside_a_process() -> Iterator[None]:
             _processes_beside -= 1
 
 
+@contextmanager
+def helped_by(helper) -> Iterator[None]:
+    """While a StepHelper (engine/step_helper.py) works beside this process: once it is ready, it
+    takes part of large matrix products and of optimizer steps, in place of BLAS's threads."""
+    global _step_helper
+    _step_helper = helper
+    try:
+        yield
+    finally:
+        _step_helper = None
+
+
+def step_helper():
+    """The StepHelper of helped_by() if it is ready to take work, else None."""
+    helper = _step_helper
+    return helper if helper is not None and helper.ready() else None
+
+
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """a @ b for 2-D arrays (into `out` if given); a large product runs on as many BLAS threads
-    as the engine uses."""
+    as the engine uses, or half of it in the step helper's process."""
+    helper = step_helper()
+    if helper is not None and helper.multiplies(a, b):
+        return helper.matmul(a, b, out)
     count = threads()
-    if count == 1 or _processes_beside or getattr(_job, "inside", False) \
+    if count == 1 or _processes_beside or _step_helper is not None or getattr(_job, "inside", False) \
             or a.shape[0] * a.shape[1] * b.shape[1] < MIN_BLAS_THREADED_PRODUCT:
         return np.matmul(a, b, out=out)
     with _blas_lock:

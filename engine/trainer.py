@@ -9,11 +9,12 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from . import parallel, step_helper
 from .augment import Augmentation
 from .batches import TRAIN_EVAL, Batch, Batches
 from .datasets import Split
@@ -177,7 +178,7 @@ class Trainer:
 
     def _run(self, on_step: StepCallback | None, on_epoch: EpochCallback | None) -> TrainResult:
         try:
-            with closing(self.batches.ahead(self.step, self.total_steps)) as batches:
+            with closing(self.batches.ahead(self.step, self.total_steps)) as batches, self._helper():
                 while self.step < self.total_steps:
                     epoch = self.epoch
                     started, losses = time.perf_counter(), []
@@ -195,6 +196,14 @@ class Trainer:
         except TrainingDiverged as e:
             return self._result("diverged", str(e))
         return self._result("finished", f"Finished {self.config.epochs} epochs ({self.step} steps).")
+
+    def _helper(self) -> AbstractContextManager:
+        """A process that takes half of every step's large products and optimizer update, when the
+        network's steps are made of those and a core is free for it (engine/step_helper.py)."""
+        if self.network.dtype == np.float32 and self.network.slices(self.config.batch_size) == 1 and step_helper.wanted(
+                self.network.parameter_count(), self.total_steps - self.step, parallel.threads(), self.config.augment):
+            return step_helper.beside(self.optimizer)
+        return nullcontext()
 
     def _train_step(self, batch: Batch) -> float:
         if batch.rng is not None:

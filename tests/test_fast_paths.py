@@ -164,7 +164,7 @@ def test_a_batch_cut_into_uneven_slices_gives_the_gradient_of_the_whole_batch(mo
         loss = whole.gradient(x, t)
         parallel.set_threads(2)
         monkeypatch.setattr(parallel, "MIN_WORK_PER_THREAD", 1)
-        assert sliced._slices(len(t)) == 2
+        assert sliced.slices(len(t)) == 2
         assert sliced.gradient(x, t) == pytest.approx(loss, rel=1e-12)
         assert sliced._data_parallel is not None
     finally:
@@ -177,7 +177,7 @@ def test_a_batch_cut_into_uneven_slices_gives_the_gradient_of_the_whole_batch(mo
 def test_networks_whose_layers_see_the_whole_batch_are_not_cut_into_slices(extra, split_everything):
     from engine.builders import ModelSpec
     net = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,), **extra).build(0)
-    assert net._slices(100) == 1
+    assert net.slices(100) == 1
 
 
 def test_a_dense_product_on_blas_threads_gives_the_same_numbers(monkeypatch):
@@ -211,7 +211,7 @@ def test_a_network_cut_into_slices_still_matches_numerical_gradients(split_every
     rng = np.random.default_rng(5)
     net = ModelSpec(arch="cnn", channels=(3, 4), hidden=(10,), dtype="float64").build(seed=1)
     x, t = rng.random((6, 784)), rng.integers(0, 10, 6)
-    assert net._slices(len(t)) == 2
+    assert net.slices(len(t)) == 2
     for name, err in check_network(net, x, t, max_entries=25):
         assert err < TOLERANCE, f"{name}: relative error {err:.2e}"
 

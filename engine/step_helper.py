@@ -1,0 +1,317 @@
+"""A second process that takes half of a training step's heaviest work: the large matrix products
+and the optimizer's update, for a network whose step is mostly those (an MLP).
+
+Why a process: NumPy releases the GIL inside its loops, but an optimizer step is dozens of short
+calls, and two threads making them wait for the GIL in turn: each half of an Adam step on two
+threads took as long as the whole on one (engine/optimizers.py). Why it spins while a run trains:
+waking a sleeping process took 50-170 µs on a 2-core virtual machine, a tenth of a step; OpenBLAS's
+threads spin between products for the same reason, and the helper takes their place (BLAS keeps
+one thread beside it). After IDLE_SECONDS without work it sleeps, so a paused run leaves the core
+idle.
+
+The two processes share one file in RAM (engine/shared_files.py): a page of control words, the
+optimizer's flat buffers (the parameters are views into them, engine/optimizers.py), and work space
+for operands that are not in it already (a batch, a layer's gradient), which are copied there. A
+request is written to the control words and published by raising a counter; the helper answers by
+raising another. This relies on x86's ordering of stores (a store is never seen before an earlier
+one), so the helper is used on x86-64 Linux only.
+
+Measured on MLP 784-256-256-10 (epochs of 60,000 images, batch 100, Adam, two cores): the Adam
+steps of an epoch took 0.20-0.25 s with the helper and 0.36-0.43 s without; the two products it
+shares took about as long as on BLAS's two threads (0.33 and 0.26 ms a step against 0.30 and
+0.24), and epochs took 0.93-1.25 s against 1.10-1.44 s, the two timed in turns in separate
+processes. Products of MLP 784-256-256-10's second layer (6.6M multiply-adds) came out slower
+shared than on one thread (copies and the hand-over cost more than half the product), hence
+MIN_PRODUCT."""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import platform
+import shutil
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from multiprocessing.connection import Connection
+
+import numpy as np
+
+from . import parallel, shared_files
+from .optimizers import Optimizer
+
+log = logging.getLogger(__name__)
+
+# The helper spins this long without work, then sleeps until woken.
+IDLE_SECONDS = 0.005
+# Floats in each work area (4 MiB): a product with a larger operand is not shared.
+WORK = 1 << 20
+# Multiply-adds below which a product stays in this process: sharing one costs copies and ~10 µs.
+MIN_PRODUCT = 10_000_000
+# Parameters below which an optimizer step stays in this process.
+MIN_PARAMETERS = 50_000
+# A run of fewer steps than this goes without: starting the helper takes ~0.5 s of a core.
+MIN_STEPS = 500
+# How long the helper may take to start before the run goes on without it (it is not waited for).
+START_SECONDS = 60
+
+# The control words (int64): request and answer counters, state flags, and the request's fields.
+SEQ, DONE, SLEEPING, READY, ERROR, OP, T, LR, DECAYED, START, STOP = range(11)
+OPERANDS = 16                       # a product's a, b and out: (offset, rows, cols, row step, column step) each
+CONTROL_BYTES = 4096
+MATMUL, UPDATE, QUIT = 1, 2, 3
+WORK_AREAS = ("a", "b", "out")
+
+
+class StepHelperError(RuntimeError):
+    """The helper process could not start or stopped working."""
+
+
+def wanted(parameters: int, steps: int, threads: int, augmenting: bool) -> bool:
+    """Whether a run of `steps` steps of a network with `parameters` parameters (not split across
+    threads) is worth a helper: long enough, with a second core to work on that batch processes do
+    not take, on x86-64 Linux."""
+    return (threads >= 2 and not augmenting and parameters >= MIN_PARAMETERS and steps >= MIN_STEPS
+            and sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+            and shared_files.memory_folder() is not None)
+
+
+@contextmanager
+def beside(rule: Optimizer) -> Iterator[StepHelper | None]:
+    """A StepHelper for the parameters of `rule` while the block runs, registered with
+    engine/parallel.py, or None (with a warning) if it cannot start."""
+    try:
+        helper = StepHelper(rule)
+    except (StepHelperError, OSError) as e:        # OSError: no room for the shared file, say
+        log.warning("training without a helper process: %s", e)
+        yield None
+        return
+    with closing(helper), parallel.helped_by(helper):
+        yield helper
+
+
+class StepHelper:
+    """A child process sharing `rule`'s buffers, which takes part of large products (matmul()) and
+    of `rule`'s steps (update()) once ready(), for the thread that made it."""
+
+    def __init__(self, rule: Optimizer):
+        self._rule, self._owner = rule, threading.get_ident()
+        self._seq, self._ready, self._failed = 0, False, False
+        self._floats: np.ndarray | None = None
+        length = len(rule.buffers()["values"])
+        if rule.buffers()["values"].dtype != np.float32:
+            raise StepHelperError("the helper shares float32 parameters only")
+        if set(rule.buffers()) & set(WORK_AREAS):
+            raise StepHelperError(f"{type(rule).__name__} names a buffer like a work area")
+        layout, offset = {}, 0
+        for name in [*rule.buffers(), *WORK_AREAS]:
+            size = WORK if name in WORK_AREAS else length
+            layout[name], offset = (offset, size), offset + size
+        self._folder = shared_files.make_folder("helper")
+        self._process: multiprocessing.Process | None = None
+        try:
+            path = self._folder / "arena"
+            shared_files.reserve(path, CONTROL_BYTES + 4 * offset)
+            mapped = np.memmap(path, dtype=np.uint8, mode="r+").view(np.ndarray)
+            self._control = mapped[:CONTROL_BYTES].view(np.int64)
+            self._floats = mapped[CONTROL_BYTES:].view(np.float32)
+            self._address = self._floats.__array_interface__["data"][0]
+            self._areas = {name: self._floats[start:start + size] for name, (start, size) in layout.items()}
+            rule.move_buffers(lambda name, size: self._areas[name][:size])
+            context = multiprocessing.get_context("spawn")
+            wake_end, self._wake = context.Pipe(duplex=False)          # (reading end, writing end)
+            self._reports, report_end = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=serve, name="scratchnet-step-helper", daemon=True,
+                args=(str(path), layout, type(rule), rule.hyperparameters(), wake_end, report_end))
+            self._process.start()
+            wake_end.close()
+            report_end.close()
+            self._started = time.monotonic()
+        except BaseException:
+            self.close()
+            raise
+
+    def ready(self) -> bool:
+        """Whether the helper takes work: it has started (the run goes on without it until then)
+        and has not failed."""
+        if not self._ready and not self._failed:
+            if self._control[READY]:
+                self._ready = True
+                shutil.rmtree(self._folder, ignore_errors=True)    # it has the file open
+            elif self._control[ERROR] or time.monotonic() - self._started > START_SECONDS:
+                self._failed = True
+                log.warning("training without a helper process: %s", self._failure())
+        return self._ready and not self._failed
+
+    def multiplies(self, a: np.ndarray, b: np.ndarray) -> bool:
+        """Whether matmul(a, b) is worth sharing: large enough, and its operands fit the work space."""
+        return (threading.get_ident() == self._owner and a.dtype == b.dtype == np.float32
+                and a.ndim == b.ndim == 2 and b.shape[1] >= 2 and a.shape[0] * a.shape[1] * b.shape[1] >= MIN_PRODUCT
+                and max(a.size, b.size, a.shape[0] * b.shape[1]) <= WORK)
+
+    def matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """a @ b (into `out` if given): the helper computes the second half of the rows of the
+        result, or of its columns if it has more of those."""
+        rows, columns = a.shape[0], b.shape[1]
+        out = np.empty((rows, columns), dtype=np.float32) if out is None else out
+        if rows >= columns:
+            half = rows // 2
+            (a_mine, a_theirs), (b_mine, b_theirs) = (a[:half], a[half:]), (b, b)
+            mine, theirs = out[:half], out[half:]
+        else:
+            half = columns // 2
+            (a_mine, a_theirs), (b_mine, b_theirs) = (a, a), (b[:, :half], b[:, half:])
+            mine, theirs = out[:, :half], out[:, half:]
+        into = self._locate(theirs)
+        space = None if into is not None else self._areas["out"][:theirs.size].reshape(theirs.shape)
+        self._control[OPERANDS:OPERANDS + 15] = (*self._share(a_theirs, "a"), *self._share(b_theirs, "b"),
+                                                 *(into or self._locate(space)))
+        self._request(MATMUL)
+        np.matmul(a_mine, b_mine, out=mine)
+        self._wait()
+        if space is not None:                        # computed in the work space: copied out
+            np.copyto(theirs, space)
+        return out
+
+    def updates(self, rule: Optimizer) -> bool:
+        return (rule is self._rule and threading.get_ident() == self._owner
+                and len(rule.buffers()["values"]) >= MIN_PARAMETERS)
+
+    def update(self, rule: Optimizer, grad: np.ndarray) -> None:
+        """One step of `rule` from the gradients in `grad` (one of its buffers): the helper updates
+        the second half of the parameters."""
+        length = len(rule.buffers()["values"])
+        self._control[T], self._control[DECAYED] = rule.t, grad is rule.buffers().get("decayed")
+        self._control[LR:LR + 1].view(np.float64)[0] = rule.lr
+        self._control[START], self._control[STOP] = length // 2, length
+        self._request(UPDATE)
+        rule.update_range(0, length // 2, grad)
+        self._wait()
+
+    def close(self) -> None:
+        """End the helper, and move the optimizer's buffers (with the parameters) back into memory of
+        this process's own, so that the shared memory goes with the last of its arrays here."""
+        if self._process is not None and self._process.pid is not None:
+            if self._process.is_alive() and self._ready and not self._failed:
+                self._request(QUIT)
+                self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join()
+        self._process = None
+        self._failed = True
+        if self._floats is not None and any(self._locate(array[None]) is not None
+                                            for array in self._rule.buffers().values()):
+            self._rule.move_buffers(lambda name, size: np.empty(size, np.float32))
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _request(self, op: int) -> None:
+        self._control[OP] = op
+        self._seq += 1
+        self._control[SEQ] = self._seq                 # published last: x86 keeps stores in order
+        if self._control[SLEEPING]:
+            try:
+                self._wake.send_bytes(b"")
+            except OSError:                             # it has gone: _wait() says so
+                pass
+
+    def _wait(self) -> None:
+        spins = 0
+        while self._control[DONE] != self._seq:
+            spins += 1
+            if spins % 4096 == 0 and (self._control[ERROR] or not self._process.is_alive()):
+                self._failed = True
+                raise StepHelperError(self._failure())
+
+    def _failure(self) -> str:
+        try:
+            if self._reports.poll():
+                return f"the helper process failed:\n{self._reports.recv()}"
+        except (EOFError, OSError):                     # it ended without a word
+            pass
+        if self._process is not None and not self._process.is_alive():
+            return "the helper process ended unexpectedly"
+        return f"the helper process did not start within {START_SECONDS} s"
+
+    def _locate(self, array: np.ndarray) -> tuple[int, int, int, int, int] | None:
+        """Where a 2-D float32 array lies in the shared floats: (offset, rows, columns, row step,
+        column step), in floats; None if it lies elsewhere."""
+        start = array.ctypes.data - self._address
+        (rows, columns), (row_step, column_step) = array.shape, array.strides
+        if start < 0 or (start | row_step | column_step) % 4 or row_step < 0 or column_step < 0 \
+                or array.dtype != np.float32:
+            return None
+        start, row_step, column_step = start // 4, row_step // 4, column_step // 4
+        if start + (rows - 1) * row_step + (columns - 1) * column_step >= len(self._floats):
+            return None
+        return start, rows, columns, row_step, column_step
+
+    def _share(self, array: np.ndarray, area: str) -> tuple[int, int, int, int, int]:
+        """`array` as the helper can read it: where it is, or a copy in a work area."""
+        found = self._locate(array)
+        if found is not None:
+            return found
+        space = self._areas[area][:array.size]
+        if array.strides[0] < array.strides[1]:     # laid out by columns (a transposed view): copied so
+            np.copyto(space.reshape(array.T.shape), array.T)
+            return self._locate(space.reshape(array.T.shape).T)
+        np.copyto(space.reshape(array.shape), array)
+        return self._locate(space.reshape(array.shape))
+
+
+def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimizer], hyperparameters: dict,
+          wake: Connection, reports: Connection) -> None:
+    """The helper's loop: answer the requests in the control words until told to quit."""
+    shared_files.end_with_the_parent()
+    parallel.set_threads(1)
+    control = None
+    try:
+        mapped = np.memmap(path, dtype=np.uint8, mode="r+").view(np.ndarray)
+        control = mapped[:CONTROL_BYTES].view(np.int64)
+        floats = mapped[CONTROL_BYTES:].view(np.float32)
+        buffers = {name: floats[start:start + size] for name, (start, size) in layout.items() if name not in WORK_AREAS}
+        rule = rule_class.over_buffers(buffers, hyperparameters)
+
+        def operands() -> list[np.ndarray]:
+            words = control[OPERANDS:OPERANDS + 15].tolist()
+            return [np.ndarray((rows, columns), np.float32, mapped, CONTROL_BYTES + 4 * start, (4 * row_step, 4 * column_step))
+                    for start, rows, columns, row_step, column_step in (words[0:5], words[5:10], words[10:15])]
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        reports.send(traceback.format_exc())
+        if control is not None:
+            control[ERROR] = 1
+        return
+    control[READY] = 1
+    answered, idle_since, spins = 0, time.perf_counter(), 0
+    while True:
+        seq = int(control[SEQ])
+        if seq == answered:
+            spins += 1
+            if spins % 1024 == 0 and time.perf_counter() - idle_since > IDLE_SECONDS:
+                control[SLEEPING] = 1
+                while int(control[SEQ]) == answered:   # the timeout covers a wake-up that crossed this
+                    if wake.poll(0.002):
+                        wake.recv_bytes()
+                control[SLEEPING] = 0
+            continue
+        op = int(control[OP])
+        if op == QUIT:
+            return
+        try:
+            if op == MATMUL:
+                a, b, out = operands()
+                np.matmul(a, b, out=out)
+            elif op == UPDATE:
+                rule.t, rule.lr = int(control[T]), float(control[LR:LR + 1].view(np.float64)[0])
+                grad = buffers["decayed"] if control[DECAYED] else buffers["grads"]
+                rule.update_range(int(control[START]), int(control[STOP]), grad)
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+            reports.send(traceback.format_exc())
+            control[ERROR] = 1
+            return
+        answered = seq
+        control[DONE] = seq
+        idle_since, spins = time.perf_counter(), 0

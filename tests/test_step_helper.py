@@ -1,0 +1,209 @@
+"""The step helper: a second process taking half of large products and optimizer steps."""
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import parallel, step_helper
+from engine.builders import ModelSpec
+from engine.datasets import Split
+from engine.layers import Parameter
+from engine.optimizers import OPTIMIZERS
+from engine.step_helper import SLEEPING, StepHelper, StepHelperError
+from engine.trainer import TrainConfig, Trainer
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.skipif(not step_helper.wanted(10**6, 10**6, 2, False),
+                                reason="the step helper runs on x86-64 Linux with a RAM folder")
+
+
+def ready(helper: StepHelper) -> StepHelper:
+    deadline = time.monotonic() + 60
+    while not helper.ready():
+        assert time.monotonic() < deadline, "the helper did not start"
+        time.sleep(0.01)
+    return helper
+
+
+@pytest.fixture
+def helper():
+    rng = np.random.default_rng(0)
+    params = [Parameter(rng.standard_normal((784, 256)).astype(np.float32)),
+              Parameter(np.zeros(256, np.float32), "b", decay=False)]
+    made = ready(StepHelper(OPTIMIZERS["adam"](params, lr=0.01)))
+    yield made
+    made.close()
+
+
+def test_products_shared_with_the_helper_equal_numpys(helper):
+    rng = np.random.default_rng(1)
+    w = helper._rule.params[0]
+    x = rng.standard_normal((100, 784), dtype=np.float32)
+    d = rng.standard_normal((100, 256), dtype=np.float32)
+    assert helper.multiplies(x, w.value) and helper.multiplies(x.T, d)
+    np.testing.assert_allclose(helper.matmul(x, w.value), x @ w.value, rtol=1e-5, atol=1e-4)   # by columns
+    out = np.full((100, 256), np.nan, np.float32)
+    assert helper.matmul(x, w.value, out) is out
+    np.testing.assert_allclose(out, x @ w.value, rtol=1e-5, atol=1e-4)
+    helper.matmul(x.T, d, out=w.grad)                # by rows, a transposed operand, into the shared buffer
+    np.testing.assert_allclose(w.grad, x.T @ d, rtol=1e-5, atol=1e-4)
+    big = rng.standard_normal((600, 784), dtype=np.float32)
+    np.testing.assert_allclose(helper.matmul(big, w.value[:, ::2]), big @ w.value[:, ::2], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_a_step_shared_with_the_helper_is_the_step_made_alone(name):
+    rng = np.random.default_rng(2)
+    values = [rng.standard_normal((300, 200)).astype(np.float32), rng.standard_normal(200).astype(np.float32)]
+    alone = OPTIMIZERS[name]([Parameter(v.copy()) for v in values], lr=0.01, weight_decay=0.1)
+    shared = OPTIMIZERS[name]([Parameter(v.copy()) for v in values], lr=0.01, weight_decay=0.1)
+    with step_helper.beside(shared) as made:
+        ready(made)
+        for _ in range(5):
+            grads = [rng.standard_normal(v.shape).astype(np.float32) for v in values]
+            for rule in (alone, shared):
+                for p, g in zip(rule.params, grads):
+                    p.grad[...] = g
+                rule.lr *= 0.9
+                rule.step()
+        assert made._seq == 5                         # every step was shared
+    for a, b in zip(alone.params, shared.params):
+        np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_training_with_the_helper_matches_training_without(mnist, monkeypatch):
+    split = Split(mnist.train_images[:3000].astype(np.float32) / 255, mnist.train_labels[:3000])
+    config = TrainConfig(optimizer="adam", batch_size=100, epochs=2, validation=0, train_eval_size=0, seed=3)
+    before = parallel.threads()
+    parallel.set_threads(2)
+    monkeypatch.setattr(step_helper, "MIN_STEPS", 10)
+    shared_steps = []
+    real_update = StepHelper.update
+
+    def counted(self, rule, grad):
+        shared_steps.append(rule.t)
+        real_update(self, rule, grad)
+    monkeypatch.setattr(StepHelper, "update", counted)
+    real_init = StepHelper.__init__
+
+    def started(self, rule):                          # a run this short would end before it starts
+        real_init(self, rule)
+        ready(self)
+    monkeypatch.setattr(StepHelper, "__init__", started)
+    try:
+        runs = []
+        for helped in (True, False):
+            monkeypatch.setattr(step_helper, "MIN_PARAMETERS", 50_000 if helped else 10**9)
+            trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(3), split, config)
+            assert trainer.run().status == "finished"
+            runs.append(trainer.network)
+            assert multiprocessing.active_children() == []
+    finally:
+        parallel.set_threads(before)
+    assert shared_steps == list(range(1, 61))         # the helper took every step
+    for a, b in zip(runs[0].parameters(), runs[1].parameters()):
+        np.testing.assert_allclose(a.value, b.value, rtol=1e-3, atol=1e-5)
+
+
+def test_only_the_thread_that_made_the_helper_shares_work(helper):
+    x = np.ones((100, 784), np.float32)
+    answers = []
+    other = threading.Thread(target=lambda: answers.append(
+        (helper.multiplies(x, helper._rule.params[0].value), helper.updates(helper._rule))))
+    other.start()
+    other.join()
+    assert answers == [(False, False)]
+    assert helper.updates(helper._rule)
+
+
+def test_the_helper_sleeps_when_idle_and_wakes_for_work(helper):
+    deadline = time.monotonic() + 10
+    while not helper._control[SLEEPING]:
+        assert time.monotonic() < deadline, "the helper kept spinning"
+        time.sleep(0.01)
+    x = np.ones((100, 784), np.float32)
+    np.testing.assert_allclose(helper.matmul(x, helper._rule.params[0].value), x @ helper._rule.params[0].value,
+                               rtol=1e-5, atol=1e-4)
+
+
+def test_its_shared_file_is_deleted_once_it_has_it_open(helper):
+    assert not helper._folder.exists()
+
+
+def test_a_helper_that_dies_is_reported(helper):
+    os.kill(helper._process.pid, signal.SIGKILL)
+    helper._process.join()
+    helper._rule.t = 1
+    with pytest.raises(StepHelperError, match="ended unexpectedly"):
+        helper.update(helper._rule, helper._rule.buffers()["grads"])
+    assert not helper.ready()                         # and not used again
+
+
+PARENT = """
+import sys, time
+import numpy as np
+from engine.layers import Parameter
+from engine.optimizers import Adam
+from engine.step_helper import StepHelper
+if __name__ == "__main__":
+    helper = StepHelper(Adam([Parameter(np.zeros(100_000, np.float32))], lr=0.01))
+    while not helper.ready():
+        time.sleep(0.01)
+    print(helper._process.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="looks for the process in /proc")
+def test_the_helper_ends_when_its_parent_is_killed(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        child = int(parent.stdout.readline())
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child}").exists() and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]:
+            assert time.monotonic() < deadline, "the helper outlived its parent"
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+
+
+class FailsInTheHelper(OPTIMIZERS["adam"]):
+    def update(self, w, g, state, tmp):
+        if multiprocessing.parent_process() is not None:
+            raise ArithmeticError("no update here")
+        super().update(w, g, state, tmp)
+
+
+def test_an_error_in_the_helper_reaches_the_training_thread():
+    rule = FailsInTheHelper([Parameter(np.zeros(100_000, np.float32))], lr=0.01)
+    with step_helper.beside(rule) as made:
+        ready(made)
+        with pytest.raises(StepHelperError, match="ArithmeticError: no update here"):
+            rule.step()
+        assert not made.ready()
+        rule.step()                                   # this thread does the whole step from now on
+
+
+def test_the_parameters_leave_the_shared_memory_when_the_helper_ends():
+    rule = OPTIMIZERS["adam"]([Parameter(np.ones((400, 250), np.float32))], lr=0.01)
+    made = ready(StepHelper(rule))
+    assert made._locate(rule.params[0].value) is not None
+    made.close()
+    assert made._locate(rule.params[0].value) is None
+    np.testing.assert_array_equal(rule.params[0].value, 1)
+    rule.params[0].grad[...] = 1
+    rule.t = 0
+    rule.step()                                       # and steps go on in this process
+    assert np.all(rule.params[0].value < 1)
