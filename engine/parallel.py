@@ -11,7 +11,9 @@ While the engine splits work itself, BLAS gets one thread: threads of its own in
 would oversubscribe the cores, and BLAS threads spin while they wait, which on a busy machine
 costs far more than they save (bench/latency.py and bench/train_speed.py show it). The one
 exception is matmul() below: a dense layer's product is too short to be worth the ~0.1 ms that
-waking an engine thread takes, and BLAS's spinning threads take it up at once."""
+waking an engine thread takes, and BLAS's spinning threads take it up at once. During a long MLP
+training run a helper process takes the place of BLAS's threads, and takes half of each optimizer
+step too, which threads cannot share well (engine/step_helper.py, registered by helped_by())."""
 from __future__ import annotations
 
 import os

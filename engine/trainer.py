@@ -118,8 +118,9 @@ class Trainer:
     """Trains a network on a training split, judged on a validation split after every epoch.
 
     The batches (shuffled, augmented if asked) are made ahead on a thread of their own, or when
-    augmented in child processes (engine/batches.py). stop(), pause() and resume() may be called
-    from any thread; they take effect between two batches."""
+    augmented in child processes (engine/batches.py); a long run of an MLP on two cores or more has
+    a helper process take half of its steps' heaviest work (engine/step_helper.py). stop(), pause()
+    and resume() may be called from any thread; they take effect between two batches."""
 
     def __init__(self, network: Network, train: Split, config: TrainConfig,
                  validation: Split | None = None, test: Split | None = None,
