@@ -149,7 +149,8 @@ class StepHelper:
     def multiplies(self, a: np.ndarray, b: np.ndarray) -> bool:
         """Whether matmul(a, b) is worth sharing: large enough, and its operands fit the work space."""
         return (threading.get_ident() == self._owner and a.dtype == b.dtype == np.float32
-                and a.ndim == b.ndim == 2 and b.shape[1] >= 2 and a.shape[0] * a.shape[1] * b.shape[1] >= MIN_PRODUCT
+                and a.ndim == b.ndim == 2 and a.shape[1] == b.shape[0] and min(a.shape[0], b.shape[1]) >= 2
+                and a.shape[0] * a.shape[1] * b.shape[1] >= MIN_PRODUCT
                 and max(a.size, b.size, a.shape[0] * b.shape[1]) <= WORK)
 
     def matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -277,7 +278,8 @@ def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimi
 
         def operands() -> list[np.ndarray]:
             words = control[OPERANDS:OPERANDS + 15].tolist()
-            return [np.ndarray((rows, columns), np.float32, mapped, CONTROL_BYTES + 4 * start, (4 * row_step, 4 * column_step))
+            return [np.ndarray((rows, columns), np.float32, mapped, CONTROL_BYTES + 4 * start,
+                               (4 * row_step, 4 * column_step))
                     for start, rows, columns, row_step, column_step in (words[0:5], words[5:10], words[10:15])]
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         reports.send(traceback.format_exc())
