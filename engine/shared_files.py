@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import threading
 from pathlib import Path
@@ -65,8 +66,11 @@ def remove_abandoned_folders(root: str | None) -> None:
 
 
 def end_with_the_parent() -> None:
-    """In a child process: exit when the parent does, however it ends (a child waiting on a pipe or
-    a queue that other processes also hold would not hear of it)."""
+    """In a child process: leave Ctrl-C to the parent, which ends the child when it has stopped
+    (a child interrupted in the middle of its loop would print a traceback), and exit when the
+    parent does, however it ends (a child waiting on a pipe or a queue that other processes also
+    hold would not hear of it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=lambda: (parent.join(), os._exit(0)), name="parent-watch", daemon=True).start()

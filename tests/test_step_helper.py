@@ -207,3 +207,13 @@ def test_the_parameters_leave_the_shared_memory_when_the_helper_ends():
     rule.t = 0
     rule.step()                                       # and steps go on in this process
     assert np.all(rule.params[0].value < 1)
+
+
+def test_ctrl_c_is_left_to_the_parent(helper):
+    """Ctrl-C in a terminal goes to every process of the group: the helper carries on (the parent
+    decides, and ends it), instead of printing a traceback and leaving the step half done."""
+    os.kill(helper._process.pid, signal.SIGINT)
+    time.sleep(0.2)
+    assert helper._process.is_alive()
+    helper._rule.t = 1
+    helper.update(helper._rule, helper._rule.buffers()["grads"])
