@@ -217,3 +217,42 @@ def test_ctrl_c_is_left_to_the_parent(helper):
     assert helper._process.is_alive()
     helper._rule.t = 1
     helper.update(helper._rule, helper._rule.buffers()["grads"])
+
+
+def test_a_run_on_a_worker_thread_pauses_resumes_and_stops_with_its_helper(mnist, monkeypatch):
+    """The GUI's way of training: Trainer.run on a thread of its own, paused, resumed and stopped
+    from another."""
+    split = Split(mnist.train_images[:2000].astype(np.float32) / 255, mnist.train_labels[:2000])
+    config = TrainConfig(optimizer="adam", batch_size=50, epochs=50, validation=0, train_eval_size=0, seed=4)
+    before = parallel.threads()
+    parallel.set_threads(2)
+    monkeypatch.setattr(step_helper, "MIN_STEPS", 10)
+    helpers = []
+    real_init = StepHelper.__init__
+
+    def started(self, rule):
+        real_init(self, rule)
+        helpers.append(ready(self))
+    monkeypatch.setattr(StepHelper, "__init__", started)
+    try:
+        trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(4), split, config)
+        results = []
+        worker = threading.Thread(target=lambda: results.append(trainer.run()))
+        worker.start()
+        while trainer.step < 20:
+            time.sleep(0.01)
+        trainer.pause()
+        time.sleep(0.2)
+        paused_at = trainer.step
+        assert helpers[0]._control[SLEEPING]           # a paused run leaves the core idle
+        trainer.resume()
+        while trainer.step < paused_at + 20:
+            time.sleep(0.01)
+        trainer.stop()
+        worker.join(timeout=30)
+    finally:
+        parallel.set_threads(before)
+    assert results[0].status == "stopped"
+    assert multiprocessing.active_children() == []
+    assert helpers[0]._seq > 40                         # it shared the steps before and after the pause
+    assert all(helpers[0]._locate(np.atleast_2d(p.value)) is None for p in trainer.network.parameters())
