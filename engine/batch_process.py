@@ -38,8 +38,6 @@ from .datasets import Split
 
 # Blocks asked for ahead, per child: the next one ready while one more is being made.
 SLOTS = 2
-# How long the children may take to start (a frozen app unpacks nothing more, but a busy machine is slow).
-START_SECONDS = 60
 # The children's scheduling priority where SCHED_IDLE is missing (POSIX nice; 19 is the lowest).
 NICENESS = 19
 # mallopt() parameters (glibc's malloc.h).
@@ -88,8 +86,9 @@ class BatchProcesses:
                 process.start()
                 child_end.close()
             for _, pipe in self._children:
-                if not pipe.poll(START_SECONDS):
-                    raise BatchProcessError(f"the process making the batches did not start within {START_SECONDS} s")
+                if not pipe.poll(shared_files.START_SECONDS):
+                    raise BatchProcessError("the process making the batches did not start within "
+                                            f"{shared_files.START_SECONDS} s")
                 self._message(pipe)                     # ("ready",): it has the files open
             self._remove_files()
             self._held.enter_context(parallel.beside_a_process())

@@ -71,7 +71,7 @@ class Optimizer:
                     g += self.weight_decay * p.value
         helper = parallel.step_helper()
         if helper is not None and helper.updates(self):
-            helper.update(self, grad)                   # it takes one part, this thread the other
+            helper.update(grad)                         # it takes one part, this thread the other
         else:
             parallel.over_rows(lambda start, stop: self.update_range(start, stop, grad), len(self._values),
                                self.cost_per_pass * self.passes * len(self._values))

@@ -142,8 +142,8 @@ def over_rows(fn: Callable[[int, int], T], rows: int, work: int) -> list[T]:
 
 @contextmanager
 def beside_a_process() -> Iterator[None]:
-    """While a process of the engine's works beside it on the cores the engine leaves idle
-    (engine/batch_process.py): matrix products stay on one BLAS thread. BLAS's threads keep
+    """While a process of the engine's works beside it (engine/batch_process.py, the step helper
+    of helped_by()): matrix products stay on one BLAS thread. BLAS's threads keep
     spinning on a core between products, which hands that core to the other process, and the next
     product then waits for the scheduler to hand it back: an epoch of MLP 784-256-256-10 with its
     batches augmented in a child process took 2.21 s with BLAS threads and 1.47 s without
@@ -163,11 +163,12 @@ def helped_by(helper) -> Iterator[None]:
     """While a StepHelper (engine/step_helper.py) works beside this process: once it is ready, it
     takes part of large matrix products and of optimizer steps, in place of BLAS's threads."""
     global _step_helper
-    _step_helper = helper
-    try:
-        yield
-    finally:
-        _step_helper = None
+    with beside_a_process():
+        _step_helper = helper
+        try:
+            yield
+        finally:
+            _step_helper = None
 
 
 def step_helper():
@@ -183,7 +184,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     if helper is not None and helper.multiplies(a, b):
         return helper.matmul(a, b, out)
     count = threads()
-    if count == 1 or _processes_beside or _step_helper is not None or getattr(_job, "inside", False) \
+    if count == 1 or _processes_beside or getattr(_job, "inside", False) \
             or a.shape[0] * a.shape[1] * b.shape[1] < MIN_BLAS_THREADED_PRODUCT:
         return np.matmul(a, b, out=out)
     with _blas_lock:

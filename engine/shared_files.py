@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 
 PREFIX = "scratchnet-"
+# How long a child process may take to start (a frozen app unpacks nothing more, but a busy machine is slow).
+START_SECONDS = 60
 
 
 def memory_folder() -> str | None:

@@ -40,6 +40,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from . import parallel, shared_files
+from .network import Network
 from .optimizers import Optimizer
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,6 @@ MIN_PRODUCT = 10_000_000
 MIN_PARAMETERS = 50_000
 # A run of fewer steps than this goes without: starting the helper takes ~0.5 s of a core.
 MIN_STEPS = 500
-# How long the helper may take to start before the run goes on without it (it is not waited for).
-START_SECONDS = 60
 
 # The control words (int64): request and answer counters, state flags, and the request's fields.
 SEQ, DONE, SLEEPING, READY, ERROR, OP, T, LR, DECAYED, START, STOP = range(11)
@@ -69,13 +68,19 @@ class StepHelperError(RuntimeError):
     """The helper process could not start or stopped working."""
 
 
-def wanted(parameters: int, steps: int, threads: int, augmenting: bool) -> bool:
-    """Whether a run of `steps` steps of a network with `parameters` parameters (not split across
-    threads) is worth a helper: long enough, with a second core to work on that batch processes do
-    not take, on x86-64 Linux."""
-    return (threads >= 2 and not augmenting and parameters >= MIN_PARAMETERS and steps >= MIN_STEPS
-            and sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+def supported() -> bool:
+    """Whether the helper can run here: x86-64 Linux (the order of stores it relies on), with a RAM
+    folder for the shared file."""
+    return (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
             and shared_files.memory_folder() is not None)
+
+
+def wanted(network: Network, batch_size: int, steps: int, augmenting: bool) -> bool:
+    """Whether `steps` training steps of `network` are worth a helper: a float32 network that is
+    not cut into slices on threads of its own (engine/data_parallel.py), large enough, trained long
+    enough, with a second core that batch processes do not take, where it is supported()."""
+    return (parallel.threads() >= 2 and not augmenting and steps >= MIN_STEPS and network.dtype == np.float32
+            and network.parameter_count() >= MIN_PARAMETERS and network.slices(batch_size) == 1 and supported())
 
 
 @contextmanager
@@ -100,7 +105,7 @@ class StepHelper:
         self._rule, self._owner = rule, threading.get_ident()
         self._seq, self._ready, self._failed = 0, False, False
         self._floats: np.ndarray | None = None
-        length = len(rule.buffers()["values"])
+        self._length = length = len(rule.buffers()["values"])
         if rule.buffers()["values"].dtype != np.float32:
             raise StepHelperError("the helper shares float32 parameters only")
         if set(rule.buffers()) & set(WORK_AREAS):
@@ -141,7 +146,7 @@ class StepHelper:
             if self._control[READY]:
                 self._ready = True
                 shutil.rmtree(self._folder, ignore_errors=True)    # it has the file open
-            elif self._control[ERROR] or time.monotonic() - self._started > START_SECONDS:
+            elif self._control[ERROR] or time.monotonic() - self._started > shared_files.START_SECONDS:
                 self._failed = True
                 log.warning("training without a helper process: %s", self._failure())
         return self._ready and not self._failed
@@ -178,18 +183,18 @@ class StepHelper:
         return out
 
     def updates(self, rule: Optimizer) -> bool:
-        return (rule is self._rule and threading.get_ident() == self._owner
-                and len(rule.buffers()["values"]) >= MIN_PARAMETERS)
+        """Whether update() takes `rule`'s step: the rule it was made for, from the thread that made it."""
+        return rule is self._rule and threading.get_ident() == self._owner
 
-    def update(self, rule: Optimizer, grad: np.ndarray) -> None:
-        """One step of `rule` from the gradients in `grad` (one of its buffers): the helper updates
-        the second half of the parameters."""
-        length = len(rule.buffers()["values"])
-        self._control[T], self._control[DECAYED] = rule.t, grad is rule.buffers().get("decayed")
+    def update(self, grad: np.ndarray) -> None:
+        """One step of the rule from the gradients in `grad` (one of its buffers): the helper
+        updates the second half of the parameters."""
+        rule, half = self._rule, self._length // 2
+        self._control[T], self._control[DECAYED] = rule.t, grad is not rule.buffers()["grads"]
         self._control[LR:LR + 1].view(np.float64)[0] = rule.lr
-        self._control[START], self._control[STOP] = length // 2, length
+        self._control[START], self._control[STOP] = half, self._length
         self._request(UPDATE)
-        rule.update_range(0, length // 2, grad)
+        rule.update_range(0, half, grad)
         self._wait()
 
     def close(self) -> None:
@@ -235,7 +240,7 @@ class StepHelper:
             pass
         if self._process is not None and not self._process.is_alive():
             return "the helper process ended unexpectedly"
-        return f"the helper process did not start within {START_SECONDS} s"
+        return f"the helper process did not start within {shared_files.START_SECONDS} s"
 
     def _locate(self, array: np.ndarray) -> tuple[int, int, int, int, int] | None:
         """Where a 2-D float32 array lies in the shared floats: (offset, rows, columns, row step,

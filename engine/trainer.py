@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from . import parallel, step_helper
+from . import step_helper
 from .augment import Augmentation
 from .batches import TRAIN_EVAL, Batch, Batches
 from .datasets import Split
@@ -201,8 +201,7 @@ class Trainer:
     def _helper(self) -> AbstractContextManager:
         """A process that takes half of every step's large products and optimizer update, when the
         network's steps are made of those and a core is free for it (engine/step_helper.py)."""
-        if self.network.dtype == np.float32 and self.network.slices(self.config.batch_size) == 1 and step_helper.wanted(
-                self.network.parameter_count(), self.total_steps - self.step, parallel.threads(), self.config.augment):
+        if step_helper.wanted(self.network, self.config.batch_size, self.total_steps - self.step, self.config.augment):
             return step_helper.beside(self.optimizer)
         return nullcontext()
 
