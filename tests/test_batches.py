@@ -1,11 +1,9 @@
 import logging
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,7 @@ from engine.batch_process import BatchProcessError, BatchProcesses
 from engine.batches import STEP, Batches
 from engine.datasets import Split
 from engine.shared_files import PREFIX, remove_abandoned_folders
-from tests.conftest import ROOT
+from tests.orphans import children_outlive_a_killed_parent
 
 
 @pytest.fixture
@@ -167,21 +165,7 @@ if __name__ == "__main__":
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="looks for the processes in /proc")
 def test_the_child_processes_end_when_their_parent_is_killed(tmp_path):
-    script = tmp_path / "parent.py"
-    script.write_text(PARENT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        children = [int(pid) for pid in parent.stdout.readline().split()]
-        assert children
-        os.kill(parent.pid, signal.SIGKILL)
-        parent.wait()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
-            time.sleep(0.05)
-        assert not any(Path(f"/proc/{pid}").exists() for pid in children)
-    finally:
-        parent.kill()
+    assert children_outlive_a_killed_parent(PARENT, tmp_path) == []
 
 
 @pytest.mark.skipif(os.name != "posix", reason="asks POSIX whether a process exists")

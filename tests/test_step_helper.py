@@ -2,8 +2,6 @@
 import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,9 +16,9 @@ from engine.layers import Parameter
 from engine.optimizers import OPTIMIZERS
 from engine.step_helper import SLEEPING, StepHelper, StepHelperError
 from engine.trainer import TrainConfig, Trainer
-from tests.conftest import ROOT
+from tests.orphans import children_outlive_a_killed_parent
 
-pytestmark = pytest.mark.skipif(not step_helper.wanted(10**6, 10**6, 2, False),
+pytestmark = pytest.mark.skipif(not step_helper.supported(),
                                 reason="the step helper runs on x86-64 Linux with a RAM folder")
 
 
@@ -30,6 +28,24 @@ def ready(helper: StepHelper) -> StepHelper:
         assert time.monotonic() < deadline, "the helper did not start"
         time.sleep(0.01)
     return helper
+
+
+@pytest.fixture
+def trainer_helpers(monkeypatch):
+    """Two engine threads, and a helper for runs of any length that is ready before the first step
+    (a short run would otherwise end before it starts): the helpers made, in order."""
+    before = parallel.threads()
+    parallel.set_threads(2)
+    monkeypatch.setattr(step_helper, "MIN_STEPS", 10)
+    made = []
+    real_init = StepHelper.__init__
+
+    def started(self, rule):
+        real_init(self, rule)
+        made.append(ready(self))
+    monkeypatch.setattr(StepHelper, "__init__", started)
+    yield made
+    parallel.set_threads(before)
 
 
 @pytest.fixture
@@ -74,39 +90,29 @@ def test_a_step_shared_with_the_helper_is_the_step_made_alone(name):
                 rule.lr *= 0.9
                 rule.step()
         assert made._seq == 5                         # every step was shared
+        assert parallel._processes_beside == 1        # and BLAS kept to one thread beside it
     for a, b in zip(alone.params, shared.params):
         np.testing.assert_array_equal(a.value, b.value)
 
 
-def test_training_with_the_helper_matches_training_without(mnist, monkeypatch):
+def test_training_with_the_helper_matches_training_without(mnist, monkeypatch, trainer_helpers):
     split = Split(mnist.train_images[:3000].astype(np.float32) / 255, mnist.train_labels[:3000])
     config = TrainConfig(optimizer="adam", batch_size=100, epochs=2, validation=0, train_eval_size=0, seed=3)
-    before = parallel.threads()
-    parallel.set_threads(2)
-    monkeypatch.setattr(step_helper, "MIN_STEPS", 10)
     shared_steps = []
     real_update = StepHelper.update
 
-    def counted(self, rule, grad):
-        shared_steps.append(rule.t)
-        real_update(self, rule, grad)
+    def counted(self, grad):
+        shared_steps.append(self._rule.t)
+        real_update(self, grad)
     monkeypatch.setattr(StepHelper, "update", counted)
-    real_init = StepHelper.__init__
-
-    def started(self, rule):                          # a run this short would end before it starts
-        real_init(self, rule)
-        ready(self)
-    monkeypatch.setattr(StepHelper, "__init__", started)
-    try:
-        runs = []
-        for helped in (True, False):
-            monkeypatch.setattr(step_helper, "MIN_PARAMETERS", 50_000 if helped else 10**9)
-            trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(3), split, config)
-            assert trainer.run().status == "finished"
-            runs.append(trainer.network)
-            assert multiprocessing.active_children() == []
-    finally:
-        parallel.set_threads(before)
+    runs = []
+    for helped in (True, False):
+        monkeypatch.setattr(step_helper, "MIN_PARAMETERS", 50_000 if helped else 10**9)
+        trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(3), split, config)
+        assert trainer.run().status == "finished"
+        runs.append(trainer.network)
+        assert multiprocessing.active_children() == []
+    assert len(trainer_helpers) == 1
     assert shared_steps == list(range(1, 61))         # the helper took every step
     for a, b in zip(runs[0].parameters(), runs[1].parameters()):
         np.testing.assert_allclose(a.value, b.value, rtol=1e-3, atol=1e-5)
@@ -142,7 +148,7 @@ def test_a_helper_that_dies_is_reported(helper):
     helper._process.join()
     helper._rule.t = 1
     with pytest.raises(StepHelperError, match="ended unexpectedly"):
-        helper.update(helper._rule, helper._rule.buffers()["grads"])
+        helper.update(helper._rule.buffers()["grads"])
     assert not helper.ready()                         # and not used again
 
 
@@ -163,20 +169,7 @@ if __name__ == "__main__":
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="looks for the process in /proc")
 def test_the_helper_ends_when_its_parent_is_killed(tmp_path):
-    script = tmp_path / "parent.py"
-    script.write_text(PARENT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        child = int(parent.stdout.readline())
-        parent.kill()
-        parent.wait()
-        deadline = time.monotonic() + 10
-        while Path(f"/proc/{child}").exists() and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]:
-            assert time.monotonic() < deadline, "the helper outlived its parent"
-            time.sleep(0.05)
-    finally:
-        parent.kill()
+    assert children_outlive_a_killed_parent(PARENT, tmp_path) == []
 
 
 class FailsInTheHelper(OPTIMIZERS["adam"]):
@@ -216,42 +209,30 @@ def test_ctrl_c_is_left_to_the_parent(helper):
     time.sleep(0.2)
     assert helper._process.is_alive()
     helper._rule.t = 1
-    helper.update(helper._rule, helper._rule.buffers()["grads"])
+    helper.update(helper._rule.buffers()["grads"])
 
 
-def test_a_run_on_a_worker_thread_pauses_resumes_and_stops_with_its_helper(mnist, monkeypatch):
+def test_a_run_on_a_worker_thread_pauses_resumes_and_stops_with_its_helper(mnist, trainer_helpers):
     """The GUI's way of training: Trainer.run on a thread of its own, paused, resumed and stopped
     from another."""
     split = Split(mnist.train_images[:2000].astype(np.float32) / 255, mnist.train_labels[:2000])
     config = TrainConfig(optimizer="adam", batch_size=50, epochs=50, validation=0, train_eval_size=0, seed=4)
-    before = parallel.threads()
-    parallel.set_threads(2)
-    monkeypatch.setattr(step_helper, "MIN_STEPS", 10)
-    helpers = []
-    real_init = StepHelper.__init__
-
-    def started(self, rule):
-        real_init(self, rule)
-        helpers.append(ready(self))
-    monkeypatch.setattr(StepHelper, "__init__", started)
-    try:
-        trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(4), split, config)
-        results = []
-        worker = threading.Thread(target=lambda: results.append(trainer.run()))
-        worker.start()
-        while trainer.step < 20:
-            time.sleep(0.01)
-        trainer.pause()
-        time.sleep(0.2)
-        paused_at = trainer.step
-        assert helpers[0]._control[SLEEPING]           # a paused run leaves the core idle
-        trainer.resume()
-        while trainer.step < paused_at + 20:
-            time.sleep(0.01)
-        trainer.stop()
-        worker.join(timeout=30)
-    finally:
-        parallel.set_threads(before)
+    trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(4), split, config)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(trainer.run()))
+    worker.start()
+    while trainer.step < 20:
+        time.sleep(0.01)
+    trainer.pause()
+    time.sleep(0.2)
+    paused_at = trainer.step
+    helpers = trainer_helpers
+    assert helpers[0]._control[SLEEPING]               # a paused run leaves the core idle
+    trainer.resume()
+    while trainer.step < paused_at + 20:
+        time.sleep(0.01)
+    trainer.stop()
+    worker.join(timeout=30)
     assert results[0].status == "stopped"
     assert multiprocessing.active_children() == []
     assert helpers[0]._seq > 40                         # it shared the steps before and after the pause
