@@ -146,7 +146,8 @@ class StepHelper:
             if self._control[READY]:
                 self._ready = True
                 shutil.rmtree(self._folder, ignore_errors=True)    # it has the file open
-            elif self._control[ERROR] or time.monotonic() - self._started > shared_files.START_SECONDS:
+            elif (self._control[ERROR] or not self._process.is_alive()
+                  or time.monotonic() - self._started > shared_files.START_SECONDS):
                 self._failed = True
                 log.warning("training without a helper process: %s", self._failure())
         return self._ready and not self._failed

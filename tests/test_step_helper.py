@@ -237,3 +237,16 @@ def test_a_run_on_a_worker_thread_pauses_resumes_and_stops_with_its_helper(mnist
     assert multiprocessing.active_children() == []
     assert helpers[0]._seq > 40                         # it shared the steps before and after the pause
     assert all(helpers[0]._locate(np.atleast_2d(p.value)) is None for p in trainer.network.parameters())
+
+
+def test_a_helper_that_dies_before_it_is_ready_is_given_up_at_once(caplog):
+    rule = OPTIMIZERS["adam"]([Parameter(np.zeros(100_000, np.float32))], lr=0.01)
+    made = StepHelper(rule)
+    try:
+        os.kill(made._process.pid, signal.SIGKILL)    # long before it has imported NumPy
+        made._process.join()
+        with caplog.at_level("WARNING", logger="engine.step_helper"):
+            assert not made.ready()
+        assert "ended unexpectedly" in caplog.text
+    finally:
+        made.close()
