@@ -72,6 +72,8 @@ def apply(batch: np.ndarray, maps: Transforms, border: int, out: np.ndarray | No
     Augmentation.border()."""
     out = np.empty((len(batch), SIDE * SIDE), dtype=batch.dtype) if out is None else out
     coefficients = _source_coefficients(maps, border)
+    # The work arrays are taken afresh for each chunk: kept from call to call they measured no faster
+    # (0.42-0.44 s per 60,000 images either way, in blocks of 1,000): the allocator reuses the memory.
     side = SIDE + 2 * border
     # The images of a chunk go into the middle of this; the border is zeroed once and stays so.
     padded = np.zeros((min(CHUNK, len(batch)), side, side), dtype=np.float32)
@@ -123,6 +125,8 @@ def _resample(images: np.ndarray, coefficients: np.ndarray, padded: np.ndarray, 
     flat = padded.reshape(-1)
     # One gather per neighbour, each from the flat images shifted by that neighbour's offset, with
     # the same indices ("wrap" skips the error checks that indices inside the border never need).
+    # Gathering two neighbours at once, as 8-byte pairs, was slower: the interpolation then reads
+    # strided halves (8.1-9.9 µs an image against 6.4-6.9). So was np.modf for floor and fraction.
     a = flat.take(top, mode="wrap")
     b = flat[1:].take(top, mode="wrap")
     c = flat[side:].take(top, mode="wrap")
