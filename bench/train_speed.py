@@ -21,10 +21,12 @@ default (one thread per core).
 Also measured: what augmentation adds to an engine epoch, with the engine's threads as above and
 with the one engine thread the app trains on (gui/app.py leaves a core to the window). Epochs of the
 same network without and with augmentation alternate (each a fresh Trainer, after a warm-up epoch;
-the CNN on 12,000 images to keep the run short); the share is the difference of the medians over
-the epoch without. The batches are augmented ahead in a child process (engine/batch_process.py),
-beside the training, so this is what a user waits for, which the time augmentation takes alone
-(also printed) is not. The child's start (a quarter second) falls in the warm-up epoch.
+the CNN on 12,000 images to keep the run short); the share is the median over the pairs of how much
+longer the augmented epoch took (one epoch's time moves by 10-20% with the machine's speed: three
+pairs could not tell 0% from 10%). The batches are augmented ahead in a child process
+(engine/batch_process.py), beside the training, so this is what a user waits for, which the time
+augmentation takes alone (also printed) is not. The child's start (a quarter second) falls in the
+warm-up epoch.
 
 The last line printed is one JSON object with every figure.
 """
@@ -77,10 +79,12 @@ class Measurement:
     augmented_seconds: dict[int, list[float]] = field(default_factory=dict)
 
     def augment_share(self, threads: int) -> float | None:
+        """The median over the pairs of epochs of how much longer the augmented one took: each pair
+        ran back to back, so a drift of the machine's speed cancels within it."""
         if not self.plain_seconds.get(threads):
             return None
-        plain = statistics.median(self.plain_seconds[threads])
-        return (statistics.median(self.augmented_seconds[threads]) - plain) / plain
+        return statistics.median(augmented / plain - 1 for plain, augmented
+                                 in zip(self.plain_seconds[threads], self.augmented_seconds[threads]))
 
     def summary(self) -> dict:
         engine = statistics.median(self.engine_seconds) if self.engine_seconds else None
@@ -272,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nets", default=",".join(NETWORKS), help="which networks (default: all): "
                         + ", ".join(NETWORKS))
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per network, after one warm-up")
+    parser.add_argument("--augment-pairs", type=int, default=5,
+                        help="pairs of epochs without and with augmentation, per network and thread count")
     parser.add_argument("--no-torch", action="store_true", help="measure the engine only")
     parser.add_argument("--engine-threads", type=int, default=None,
                         help="threads the engine splits a batch across (default: one per usable core)")
@@ -305,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             if child:
                 child.close()
         for threads in dict.fromkeys([parallel.threads(), 1]):       # the benchmark's threads, then the app's
-            measure_augmentation(results[-1], train, min(epochs, 3), threads)
+            measure_augmentation(results[-1], train, 1 if args.quick else max(1, args.augment_pairs), threads)
     augment_s = statistics.median(augmentation_seconds(train) for _ in range(3))
     load_after = os.getloadavg()
 
