@@ -73,7 +73,8 @@ def apply(batch: np.ndarray, maps: Transforms, border: int, out: np.ndarray | No
     out = np.empty((len(batch), SIDE * SIDE), dtype=batch.dtype) if out is None else out
     coefficients = _source_coefficients(maps, border)
     # The work arrays are taken afresh for each chunk: kept from call to call they measured no faster
-    # (0.42-0.44 s per 60,000 images either way, in blocks of 1,000): the allocator reuses the memory.
+    # (0.42-0.44 s per 60,000 images either way, in blocks of 1,000, with glibc's default settings
+    # and with the batch processes', engine/batch_process.py): the allocator reuses the memory.
     side = SIDE + 2 * border
     # The images of a chunk go into the middle of this; the border is zeroed once and stays so.
     padded = np.zeros((min(CHUNK, len(batch)), side, side), dtype=np.float32)

@@ -136,7 +136,6 @@ def test_adam_steps_follow_algorithm_1_of_the_paper_over_many_steps():
     np.testing.assert_allclose(p.value, w, rtol=1e-10, atol=1e-12)
 
 
-
 def test_adam_with_weight_decay_on_two_threads_follows_the_paper(monkeypatch):
     """A step split across threads, in pieces that are cut once and reused, with the decayed
     gradients in a buffer of their own: every range and piece still follows Algorithm 1."""
