@@ -62,26 +62,14 @@ class BatchProcesses:
         self._arrived: dict[int, list[Batch]] = {}      # blocks that came back before the ones before them
         self.capacity = count * SLOTS
         try:
-            # The arrays go through files, so that what the pipe carries to a child at its start
-            # stays small: a child that dies before reading it all would leave the write hanging.
-            arrays = {"images": np.ascontiguousarray(batches.split.x), "labels": np.ascontiguousarray(batches.split.t)}
-            for name, array in arrays.items():
-                array.tofile(self._folder / name)
-            images = arrays["images"]
-            shape = (self.capacity, block_images, *images.shape[1:])
-            # Its storage taken now: if the RAM folder is too full, the batches are made on a thread.
-            shared_files.reserve(self._folder / "slots", int(np.prod(shape)) * images.itemsize)
-            self._slots = np.memmap(self._folder / "slots", dtype=images.dtype, mode="r+", shape=shape)
-            layout = {name: (array.dtype.str, array.shape) for name, array in arrays.items()}
-            layout["slots"] = (images.dtype.str, self._slots.shape)
+            self._files: BlockFiles | None = BlockFiles(self._folder, batches, block_images, self.capacity)
             context = multiprocessing.get_context("spawn")
             self._requests = context.SimpleQueue()
             for index in range(count):
                 pipe, child_end = context.Pipe(duplex=False)
                 process = context.Process(
                     target=serve, name=f"scratchnet-batches-{index + 1}", daemon=True,
-                    args=(self._requests, child_end, str(self._folder), layout, batches.batch_size, batches.seed,
-                          batches.augmentation, batches.random_steps))
+                    args=(self._requests, child_end, self._files.opening))
                 self._children.append((process, pipe))
                 process.start()
                 child_end.close()
@@ -108,7 +96,7 @@ class BatchProcesses:
         while self._received not in self._arrived:
             for pipe in wait([pipe for _, pipe in self._children]):
                 _, block, slot, t, sizes, rngs = self._message(pipe)
-                self._arrived[block] = split_block(np.array(self._slots[slot, :sum(sizes)]), t, sizes, rngs)
+                self._arrived[block] = self._files.received(slot, t, sizes, rngs)
         self._received += 1
         return self._arrived.pop(self._received - 1)
 
@@ -131,7 +119,7 @@ class BatchProcesses:
                 process.join()
             pipe.close()
         self._children = []
-        self._slots = None
+        self._files = None
         self._remove_files()
 
     def _remove_files(self) -> None:
@@ -145,6 +133,41 @@ class BatchProcesses:
         self.close()
 
 
+class BlockFiles:
+    """The files through which child processes make blocks of `batches`' steps, in `folder`: the
+    training images and labels, and `slots` slots of `block_images` images that the blocks are
+    made into. The arrays go through files, so that what a pipe carries to a child at its start
+    stays small: a child that dies before reading it all would leave the write hanging."""
+
+    def __init__(self, folder: Path, batches: Batches, block_images: int, slots: int):
+        arrays = {"images": np.ascontiguousarray(batches.split.x), "labels": np.ascontiguousarray(batches.split.t)}
+        for name, array in arrays.items():
+            array.tofile(folder / name)
+        images = arrays["images"]
+        shape = (slots, block_images, *images.shape[1:])
+        # Its storage taken now: if the RAM folder is too full, the batches are made on a thread.
+        shared_files.reserve(folder / "slots", int(np.prod(shape)) * images.itemsize)
+        self.slots = np.memmap(folder / "slots", dtype=images.dtype, mode="r+", shape=shape)
+        layout = {name: (array.dtype.str, array.shape) for name, array in arrays.items()}
+        layout["slots"] = (images.dtype.str, self.slots.shape)
+        # What open_block_files() takes in a child.
+        self.opening = (str(folder), layout, batches.batch_size, batches.seed, batches.augmentation,
+                        batches.random_steps)
+
+    def received(self, slot: int, t: np.ndarray, sizes: list[int], rngs: list) -> list[Batch]:
+        """The batches of a block that a child made into `slot`, copied out of it (the slot is then free)."""
+        return split_block(np.array(self.slots[slot, :sum(sizes)]), t, sizes, rngs)
+
+
+def open_block_files(folder: str, layout: dict[str, tuple[str, tuple[int, ...]]], batch_size: int, seed: int,
+                     augmentation: Augmentation | None, random_steps: bool) -> tuple[Batches, np.memmap]:
+    """In a child, from BlockFiles.opening: Batches over the training set in the files, and the
+    slots to make blocks into. `layout`: the dtype and shape of each array file in `folder`."""
+    images, labels, slots = (np.memmap(Path(folder) / name, dtype=dtype, mode="r+" if name == "slots" else "r",
+                                       shape=shape) for name, (dtype, shape) in layout.items())
+    return Batches(Split(images, labels), batch_size, seed, augmentation, random_steps), slots
+
+
 def _run_only_on_idle_cores() -> None:
     """Take only CPU time that no other thread wants."""
     try:
@@ -154,7 +177,7 @@ def _run_only_on_idle_cores() -> None:
             os.nice(NICENESS)
 
 
-def _keep_freed_memory() -> None:
+def keep_freed_memory() -> None:
     """Have glibc keep the memory that a block's work arrays free, for the next block. It otherwise
     hands it back to the system after every block and takes it again for the next, a page fault per
     4 KiB: two per image, which made a child's augmenting 35% slower (15 µs an image, 11 without)."""
@@ -168,19 +191,15 @@ def _keep_freed_memory() -> None:
         pass
 
 
-def serve(requests, pipe: Connection, folder: str, layout: dict[str, tuple[str, tuple[int, ...]]], batch_size: int,
-          seed: int, augmentation: Augmentation | None, random_steps: bool) -> None:
+def serve(requests, pipe: Connection, opening: tuple) -> None:
     """A child's loop: take a request off the shared queue, make its block into its slot, say so
-    through the pipe; until the parent goes. `layout`: the dtype and shape of each array file in
-    `folder` (images, labels, slots)."""
+    through the pipe; until the parent goes. `opening`: BlockFiles.opening."""
     _run_only_on_idle_cores()
-    _keep_freed_memory()
+    keep_freed_memory()
     parallel.set_threads(1)         # and BLAS one thread: each child is one of the workers already
     shared_files.end_with_the_parent()
     try:
-        images, labels, slots = (np.memmap(Path(folder) / name, dtype=dtype, mode="r+" if name == "slots" else "r",
-                                           shape=shape) for name, (dtype, shape) in layout.items())
-        batches = Batches(Split(images, labels), batch_size, seed, augmentation, random_steps)
+        batches, slots = open_block_files(*opening)
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         pipe.send(("error", traceback.format_exc()))
         return

@@ -3,8 +3,9 @@
 Making a batch means gathering its rows of the epoch's shuffled order from the training set and,
 with augmentation on, moving, turning and resizing every image (engine/augment.py). Both only read
 the training set, so the next batches can be made while the network trains on the current ones:
-augmented ones in child processes (engine/batch_process.py), where augmenting does not contend with
-training for the GIL, plain ones on a background thread, as gathering rows is quick and processes
+augmented ones in child processes (engine/batch_process.py) or the step helper's process when it
+runs (engine/step_helper.py), where augmenting does not contend with training for the GIL, plain
+ones on a background thread, as gathering rows is quick and processes
 take a quarter second to start. They are made several at a time: a thread that made one batch per
 step made MLP 784-100-10 epochs slower (0.45 -> 0.52 s: every step handed work to it and back),
 where blocks of a thousand images made them faster (0.58 -> 0.55 s; a CNN's epoch on 12,000 images
@@ -17,15 +18,16 @@ batches are the same made ahead or in line, and a run resumed at any step contin
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Self
+from typing import Protocol, Self
 
 import numpy as np
 
 from . import parallel
-from .augment import Augmentation, Transforms, apply
+from .augment import Augmentation, Transforms, applying, run_to_end
 from .datasets import Split
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,12 @@ class Batches:
         """make_many() before it is cut into batches: every image and label of steps start..stop-1
         (the images into the first rows of `out` if given), each step's batch size and each step's
         generator."""
+        return run_to_end(self.making_block(start, stop, out))
+
+    def making_block(self, start: int, stop: int, out: np.ndarray | None = None) \
+            -> Generator[None, None, tuple[np.ndarray, np.ndarray, list[int], list]]:
+        """make_block() a few dozen microseconds at a time: a generator that pauses while it
+        augments (engine/augment.py's applying()) and returns what make_block() does."""
         rows = [self._rows(step) for step in range(start, stop)]
         everything = np.concatenate(rows)
         t = self.split.t[everything]
@@ -85,7 +93,7 @@ class Batches:
         rngs = [np.random.default_rng([self.seed, STEP, step]) if seeded else None for step in range(start, stop)]
         if self.augmentation is not None:
             maps = Transforms.concatenate([self.augmentation.draw(rng, len(r)) for rng, r in zip(rngs, rows)])
-            x = apply(self.split.x[everything], maps, self.augmentation.border(), out=into)
+            x = yield from applying(self.split.x[everything], maps, self.augmentation.border(), out=into)
         else:
             x = np.take(self.split.x, everything, axis=0, out=into)
         # Handed on only when wanted: from a child process each costs ~30 µs to unpickle.
@@ -95,18 +103,24 @@ class Batches:
         epoch, b = divmod(step, self.steps_per_epoch)
         return self.order(epoch)[b * self.batch_size:(b + 1) * self.batch_size]
 
-    def ahead(self, start: int, stop: int, process: bool | None = None) -> Iterator[Batch]:
+    def block_steps(self) -> int:
+        """How many steps' batches ahead() makes at a time."""
+        return max(1, BLOCK_IMAGES // self.batch_size)
+
+    def ahead(self, start: int, stop: int, process: bool | None = None,
+              maker: BlockMaker | None = None) -> Iterator[Batch]:
         """The batches of steps start..stop-1 in turn, made in blocks ahead of their use, the next
-        blocks while the current one is in use: in child processes (`process`, by default when
+        blocks while the current one is in use: by `maker` if given (the step helper, which
+        engine/step_helper.py says why; left open), in child processes (`process`, by default when
         augmenting: engine/batch_process.py says why; on a thread if they cannot start) or on a
         background thread. Close the iterator (or let it finish) to end the processes or the thread;
         at most the block being made on a thread is waited for."""
-        per_block = max(1, BLOCK_IMAGES // self.batch_size)
+        per_block = self.block_steps()
         blocks = [(first, min(first + per_block, stop)) for first in range(start, stop, per_block)]
         if not blocks:
             return
         if process is None:
-            process = self.augmentation is not None
+            process = self.augmentation is not None and maker is None
         workers = None
         if process:
             from .batch_process import BatchProcessError, BatchProcesses  # here: it imports this module
@@ -115,19 +129,31 @@ class Batches:
                 workers = BatchProcesses(self, per_block * self.batch_size, min(parallel.usable_cores(), len(blocks)))
             except (BatchProcessError, OSError) as e:        # OSError: no room for the shared files, say
                 log.warning("making the batches on a thread instead: %s", e)
-        with workers or BatchThread(self) as maker:
-            for block in blocks[:maker.capacity]:
-                maker.request(*block)
+        with nullcontext(maker) if maker is not None else workers or BatchThread(self) as making:
+            for block in blocks[:making.capacity]:
+                making.request(*block)
             for i in range(len(blocks)):
-                made = maker.receive()                  # and one more can be asked for
-                if i + maker.capacity < len(blocks):
-                    maker.request(*blocks[i + maker.capacity])
+                made = making.receive()                 # and one more can be asked for
+                if i + making.capacity < len(blocks):
+                    making.request(*blocks[i + making.capacity])
                 yield from made
+
+
+class BlockMaker(Protocol):
+    """What makes the blocks of ahead(): up to `capacity` blocks may be asked for and not yet
+    received; they come back in the order asked for."""
+    capacity: int
+
+    def request(self, start: int, stop: int) -> None:
+        """Ask for the batches of steps start..stop-1."""
+
+    def receive(self) -> list[Batch]:
+        """The next block asked for, once made."""
 
 
 class BatchThread:
     """Makes blocks of `batches`' steps on request on one background thread, in the order asked
-    for; one block at a time may be asked for and not yet received (BatchProcesses' interface)."""
+    for; one block at a time may be asked for and not yet received (a BlockMaker)."""
     capacity = 1
 
     def __init__(self, batches: Batches):

@@ -179,7 +179,9 @@ class Trainer:
 
     def _run(self, on_step: StepCallback | None, on_epoch: EpochCallback | None) -> TrainResult:
         try:
-            with closing(self.batches.ahead(self.step, self.total_steps)) as batches, self._helper():
+            # With augmentation, a helper makes the batches too.
+            with self._helper() as helper, closing(self.batches.ahead(
+                    self.step, self.total_steps, maker=helper if self.config.augment else None)) as batches:
                 while self.step < self.total_steps:
                     epoch = self.epoch
                     started, losses = time.perf_counter(), []
@@ -198,11 +200,12 @@ class Trainer:
             return self._result("diverged", str(e))
         return self._result("finished", f"Finished {self.config.epochs} epochs ({self.step} steps).")
 
-    def _helper(self) -> AbstractContextManager:
-        """A process that takes half of every step's large products and optimizer update, when the
-        network's steps are made of those and a core is free for it (engine/step_helper.py)."""
+    def _helper(self) -> AbstractContextManager[step_helper.StepHelper | None]:
+        """A process that takes half of every step's large products and optimizer update (and
+        augments the batches in the time that leaves it), when the network's steps are made of those
+        and a core is free for it (engine/step_helper.py)."""
         if step_helper.wanted(self.network, self.config.batch_size, self.total_steps - self.step, self.config.augment):
-            return step_helper.beside(self.optimizer)
+            return step_helper.beside(self.optimizer, self.batches if self.config.augment else None)
         return nullcontext()
 
     def _train_step(self, batch: Batch) -> float:

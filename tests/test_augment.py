@@ -1,6 +1,6 @@
 import numpy as np
 
-from engine.augment import Augmentation, Transforms, apply, augment
+from engine.augment import CHUNK, Augmentation, Transforms, apply, augment
 
 
 def test_no_change_when_every_range_is_zero(mnist):
@@ -23,6 +23,17 @@ def test_each_image_gets_its_own_transform(mnist):
     x = np.repeat(mnist.train_images[:1].astype(np.float32) / 255, 10, axis=0)
     y = augment(x, np.random.default_rng(1))
     assert len({row.tobytes() for row in y}) == 10
+
+
+def test_images_come_out_the_same_in_chunks_as_one_at_a_time(mnist):
+    """apply() works through a block in chunks, the last one short here: each image is resampled as
+    if it were alone."""
+    params = Augmentation()
+    x = mnist.train_images[:2 * CHUNK + 5].astype(np.float32) / 255
+    maps = params.draw(np.random.default_rng(2), len(x))
+    together = apply(x, maps, params.border())
+    alone = np.concatenate([apply(x[i:i + 1], maps[i:i + 1], params.border()) for i in range(len(x))])
+    np.testing.assert_array_equal(together, alone)
 
 
 def test_a_pure_shift_of_whole_pixels_is_exact():

@@ -4,12 +4,15 @@ import os
 import signal
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engine import parallel, step_helper
+from engine import batch_process, parallel, step_helper
+from engine.augment import Augmentation
+from engine.batches import Batches
 from engine.builders import ModelSpec
 from engine.datasets import Split
 from engine.layers import Parameter
@@ -40,8 +43,8 @@ def trainer_helpers(monkeypatch):
     made = []
     real_init = StepHelper.__init__
 
-    def started(self, rule):
-        real_init(self, rule)
+    def started(self, rule, batches=None):
+        real_init(self, rule, batches)
         made.append(ready(self))
     monkeypatch.setattr(StepHelper, "__init__", started)
     yield made
@@ -95,9 +98,28 @@ def test_a_step_shared_with_the_helper_is_the_step_made_alone(name):
         np.testing.assert_array_equal(a.value, b.value)
 
 
-def test_training_with_the_helper_matches_training_without(mnist, monkeypatch, trainer_helpers):
-    split = Split(mnist.train_images[:3000].astype(np.float32) / 255, mnist.train_labels[:3000])
-    config = TrainConfig(optimizer="adam", batch_size=100, epochs=2, validation=0, train_eval_size=0, seed=3)
+@pytest.fixture
+def small_split(mnist) -> Split:
+    return Split(mnist.train_images[:3000].astype(np.float32) / 255, mnist.train_labels[:3000])
+
+
+def trained_with_and_without_a_helper(split: Split, monkeypatch, minimum: str, augment: bool = False) -> None:
+    """Train the same MLP for two epochs with a helper (step_helper's `minimum` of parameters
+    lowered) and without (raised); the two end alike."""
+    config = TrainConfig(optimizer="adam", batch_size=100, epochs=2, validation=0, train_eval_size=0, seed=3,
+                         augment=augment)
+    runs = []
+    for helped in (True, False):
+        monkeypatch.setattr(step_helper, minimum, 50_000 if helped else 10**9)
+        trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(3), split, config)
+        assert trainer.run().status == "finished"
+        runs.append(trainer.network)
+        assert multiprocessing.active_children() == []
+    for a, b in zip(runs[0].parameters(), runs[1].parameters()):
+        np.testing.assert_allclose(a.value, b.value, rtol=1e-3, atol=1e-5)
+
+
+def test_training_with_the_helper_matches_training_without(small_split, monkeypatch, trainer_helpers):
     shared_steps = []
     real_update = StepHelper.update
 
@@ -105,17 +127,63 @@ def test_training_with_the_helper_matches_training_without(mnist, monkeypatch, t
         shared_steps.append(self._rule.t)
         real_update(self, grad)
     monkeypatch.setattr(StepHelper, "update", counted)
-    runs = []
-    for helped in (True, False):
-        monkeypatch.setattr(step_helper, "MIN_PARAMETERS", 50_000 if helped else 10**9)
-        trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(3), split, config)
-        assert trainer.run().status == "finished"
-        runs.append(trainer.network)
-        assert multiprocessing.active_children() == []
+    trained_with_and_without_a_helper(small_split, monkeypatch, "MIN_PARAMETERS")
     assert len(trainer_helpers) == 1
     assert shared_steps == list(range(1, 61))         # the helper took every step
-    for a, b in zip(runs[0].parameters(), runs[1].parameters()):
-        np.testing.assert_allclose(a.value, b.value, rtol=1e-3, atol=1e-5)
+
+
+@pytest.fixture
+def augmented(small_split) -> Batches:
+    return Batches(small_split, 100, seed=1, augmentation=Augmentation(), random_steps=True)
+
+
+def same_batches(got, expected) -> None:
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a.x, b.x)
+        np.testing.assert_array_equal(a.t, b.t)
+        assert a.rng.random() == b.rng.random()       # dropout goes on from where augmenting left it
+
+
+def test_the_helper_makes_the_batches_that_this_process_would(augmented):
+    """Blocks asked for before the helper is ready are made here; after, by the helper. Either way
+    they are the batches made in line."""
+    rule = OPTIMIZERS["adam"]([Parameter(np.zeros(100_000, np.float32))], lr=0.01)
+    with closing(StepHelper(rule, augmented)) as made:
+        made.request(0, 10)                           # before it is ready
+        ready(made)
+        made.request(10, 20)
+        made.request(20, 30)
+        assert made._sent == 2
+        for start in (0, 10, 20):
+            same_batches(made.receive(), augmented.make_many(start, start + 10))
+            if start == 0:
+                made.request(30, 35)
+        same_batches(made.receive(), augmented.make_many(30, 35))
+
+
+def test_training_with_augmentation_has_the_helper_make_the_batches(small_split, monkeypatch, trainer_helpers):
+    """With augmentation, the helper makes the batches (batch processes do without it)."""
+    processes = []
+    real_init = batch_process.BatchProcesses.__init__
+
+    def counted(self, *args):
+        processes.append(self)
+        real_init(self, *args)
+    monkeypatch.setattr(batch_process.BatchProcesses, "__init__", counted)
+    trained_with_and_without_a_helper(small_split, monkeypatch, "MIN_PARAMETERS_AUGMENTING", augment=True)
+    assert len(processes) == 1                        # for the run without the helper
+    assert len(trainer_helpers) == 1 and trainer_helpers[0]._sent == 6     # every block of 10 steps
+
+
+def test_a_helper_that_dies_while_making_batches_is_reported(augmented):
+    rule = OPTIMIZERS["adam"]([Parameter(np.zeros(100_000, np.float32))], lr=0.01)
+    with closing(ready(StepHelper(rule, augmented))) as made:
+        os.kill(made._process.pid, signal.SIGKILL)
+        made._process.join()
+        made.request(0, 10)
+        with pytest.raises(StepHelperError, match="ended unexpectedly"):
+            made.receive()
 
 
 def test_only_the_thread_that_made_the_helper_shares_work(helper):
@@ -212,11 +280,13 @@ def test_ctrl_c_is_left_to_the_parent(helper):
     helper.update(helper._rule.buffers()["grads"])
 
 
-def test_a_run_on_a_worker_thread_pauses_resumes_and_stops_with_its_helper(mnist, trainer_helpers):
+@pytest.mark.parametrize("augment", [False, True])
+def test_a_run_on_a_worker_thread_pauses_resumes_and_stops_with_its_helper(mnist, trainer_helpers, augment):
     """The GUI's way of training: Trainer.run on a thread of its own, paused, resumed and stopped
-    from another."""
+    from another (with augmentation, the helper making the batches)."""
     split = Split(mnist.train_images[:2000].astype(np.float32) / 255, mnist.train_labels[:2000])
-    config = TrainConfig(optimizer="adam", batch_size=50, epochs=50, validation=0, train_eval_size=0, seed=4)
+    config = TrainConfig(optimizer="adam", batch_size=50, epochs=50, validation=0, train_eval_size=0, seed=4,
+                         augment=augment)
     trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(4), split, config)
     results = []
     worker = threading.Thread(target=lambda: results.append(trainer.run()))
@@ -236,6 +306,7 @@ def test_a_run_on_a_worker_thread_pauses_resumes_and_stops_with_its_helper(mnist
     assert results[0].status == "stopped"
     assert multiprocessing.active_children() == []
     assert helpers[0]._seq > 40                         # it shared the steps before and after the pause
+    assert (helpers[0]._sent > 4) == augment            # and made the batches, if augmented
     assert all(helpers[0]._locate(np.atleast_2d(p.value)) is None for p in trainer.network.parameters())
 
 
