@@ -255,6 +255,8 @@ class StepHelper:
     def request(self, start: int, stop: int) -> None:
         """Ask for the batches of steps start..stop-1. The helper makes them in the time its other
         work leaves; this process does, in receive(), while the helper is not ready."""
+        if len(self._blocks_asked) >= self.capacity:
+            raise RuntimeError("every slot is taken: receive() a block first")
         if not self.ready():
             self._blocks_asked.append((start, stop))
             return

@@ -153,13 +153,15 @@ def test_the_helper_makes_the_batches_that_this_process_would(augmented):
         made.request(0, 10)                           # before it is ready
         ready(made)
         made.request(10, 20)
+        with pytest.raises(RuntimeError, match="every slot is taken"):
+            made.request(20, 30)                      # two asked for and not received: its capacity
+        same_batches(made.receive(), augmented.make_many(0, 10))
         made.request(20, 30)
-        assert made._sent == 2
-        for start in (0, 10, 20):
-            same_batches(made.receive(), augmented.make_many(start, start + 10))
-            if start == 0:
-                made.request(30, 35)
+        same_batches(made.receive(), augmented.make_many(10, 20))
+        made.request(30, 35)
+        same_batches(made.receive(), augmented.make_many(20, 30))
         same_batches(made.receive(), augmented.make_many(30, 35))
+        assert made._sent == 3                        # all but the first by the helper
 
 
 def test_training_with_augmentation_has_the_helper_make_the_batches(small_split, monkeypatch, trainer_helpers):
