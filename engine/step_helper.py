@@ -41,7 +41,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from multiprocessing.connection import Connection
 
@@ -252,6 +252,11 @@ class StepHelper:
         self._files = None
         shutil.rmtree(self._folder, ignore_errors=True)
 
+    @property
+    def makes_blocks(self) -> bool:
+        """Whether it was given batches to make (request(), receive())."""
+        return self._batches is not None
+
     def request(self, start: int, stop: int) -> None:
         """Ask for the batches of steps start..stop-1. The helper makes them in the time its other
         work leaves; this process does, in receive(), while the helper is not ready."""
@@ -373,8 +378,9 @@ class _Blocks:
 
 def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimizer], hyperparameters: dict,
           wake: Connection, reports: Connection, made: Connection, opening: tuple | None) -> None:
-    """The helper's loop: answer the requests in the control words until told to quit, and make
-    the blocks of batches asked for in between (`opening`: BlockFiles.opening, if it makes them)."""
+    """The helper's process: map the shared file, then answer the requests in the control words
+    until told to quit, making the blocks of batches asked for in between (`opening`:
+    BlockFiles.opening, if it makes them). A failure is reported through `reports` and ERROR."""
     shared_files.end_with_the_parent()
     parallel.set_threads(1)
     control = None
@@ -391,30 +397,35 @@ def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimi
             return [np.ndarray((rows, columns), np.float32, mapped, CONTROL_BYTES + 4 * start,
                                (4 * row_step, 4 * column_step))
                     for start, rows, columns, row_step, column_step in (words[0:5], words[5:10], words[10:15])]
+
+        control[READY] = 1
+        _answer(control, wake, rule, buffers, operands, blocks)
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         reports.send(traceback.format_exc())
         if control is not None:
             control[ERROR] = 1
-        return
-    control[READY] = 1
+
+
+def _answer(control: np.ndarray, wake: Connection, rule: Optimizer, buffers: dict[str, np.ndarray],
+            operands: Callable[[], list[np.ndarray]], blocks: _Blocks | None) -> None:
+    """The helper's loop, until a QUIT request: answer each request; between them, make blocks of
+    batches if any are asked for, else spin, and after IDLE_SECONDS sleep until woken."""
+    def block_work() -> bool:
+        return blocks is not None and blocks.pending()
+
     answered, idle_since, spins = 0, time.perf_counter(), 0
     while True:
         seq = int(control[SEQ])
         if seq == answered:
-            if blocks is not None and blocks.pending():
-                try:
-                    blocks.work()
-                except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-                    reports.send(traceback.format_exc())
-                    control[ERROR] = 1
-                    return
+            if block_work():
+                blocks.work()
                 idle_since, spins = time.perf_counter(), 0
                 continue
             spins += 1
             if spins % 1024 == 0 and time.perf_counter() - idle_since > IDLE_SECONDS:
                 control[SLEEPING] = 1
                 # The timeout covers a wake-up that crossed this.
-                while int(control[SEQ]) == answered and not (blocks is not None and blocks.pending()):
+                while int(control[SEQ]) == answered and not block_work():
                     if wake.poll(0.002):
                         wake.recv_bytes()
                 control[SLEEPING] = 0
@@ -422,18 +433,13 @@ def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimi
         op = int(control[OP])
         if op == QUIT:
             return
-        try:
-            if op == MATMUL:
-                a, b, out = operands()
-                np.matmul(a, b, out=out)
-            elif op == UPDATE:
-                rule.t, rule.lr = int(control[T]), float(control[LR:LR + 1].view(np.float64)[0])
-                grad = buffers["decayed"] if control[DECAYED] else buffers["grads"]
-                rule.update_range(int(control[START]), int(control[STOP]), grad)
-        except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-            reports.send(traceback.format_exc())
-            control[ERROR] = 1
-            return
+        if op == MATMUL:
+            a, b, out = operands()
+            np.matmul(a, b, out=out)
+        elif op == UPDATE:
+            rule.t, rule.lr = int(control[T]), float(control[LR:LR + 1].view(np.float64)[0])
+            grad = buffers["decayed"] if control[DECAYED] else buffers["grads"]
+            rule.update_range(int(control[START]), int(control[STOP]), grad)
         answered = seq
         control[DONE] = seq
         idle_since, spins = time.perf_counter(), 0

@@ -179,9 +179,8 @@ class Trainer:
 
     def _run(self, on_step: StepCallback | None, on_epoch: EpochCallback | None) -> TrainResult:
         try:
-            # With augmentation, a helper makes the batches too.
             with self._helper() as helper, closing(self.batches.ahead(
-                    self.step, self.total_steps, maker=helper if self.config.augment else None)) as batches:
+                    self.step, self.total_steps, maker=helper if helper and helper.makes_blocks else None)) as batches:
                 while self.step < self.total_steps:
                     epoch = self.epoch
                     started, losses = time.perf_counter(), []
