@@ -53,6 +53,22 @@ class PercentAxis(pg.AxisItem):
         return [f"{v * scale:.{decimals}%}" for v in values]
 
 
+class EmptyPlotHint(pg.TextItem):
+    """A grey line of text in the middle of a plot that has nothing to show yet (its axes alone
+    would look like a plot of nothing). It sits on the view box, not among the data, so it stays
+    centred whatever range the axes show."""
+
+    def __init__(self, item: pg.PlotItem, text: str):
+        super().__init__(text, color=MUTED, anchor=(0.5, 0.5))
+        self._view = item.getViewBox()
+        self.setParentItem(self._view)
+        self._view.sigResized.connect(self._centre)
+        self._centre()
+
+    def _centre(self, *_) -> None:
+        self.setPos(self._view.boundingRect().center())
+
+
 def add_legend(item: pg.PlotItem, offset=(-10, 10)) -> pg.LegendItem:
     text = QApplication.palette().color(QPalette.ColorRole.WindowText)
     return item.addLegend(offset=offset, labelTextColor=text)

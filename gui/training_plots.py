@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .series_buffer import SeriesBuffer, Smoother
-from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, PercentAxis, add_legend, style_plot
+from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, EmptyPlotHint, PercentAxis, add_legend, style_plot
 
 REDRAW_MS = 200
 SMOOTHING = 0.05
@@ -43,6 +43,10 @@ class TrainingPlots(QWidget):
                                     symbolBrush=ACCENT, symbolPen=None, name="train")
         self._val = accuracy.plot(pen=pg.mkPen(SECOND, width=2.5), symbol="s", symbolSize=7,
                                   symbolBrush=SECOND, symbolPen=None, name="validation")
+        # Until a run starts, each plot says what will appear in it; the legends come with the curves.
+        self._hints = [EmptyPlotHint(loss, "The loss of every step appears here once a run starts."),
+                       EmptyPlotHint(accuracy, "The accuracy after each epoch appears here.")]
+        self._set_empty(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot, 3)
@@ -60,6 +64,7 @@ class TrainingPlots(QWidget):
     def begin_run(self) -> None:
         """Keep the finished run as the one to compare with, and start empty."""
         self._smoother = Smoother(SMOOTHING)
+        self._set_empty(False)         # and never again: the last run stays, for comparison
         if len(self.steps):
             if self._previous is None:   # the legend names the earlier run once there is one
                 self._loss_legend.addItem(self._previous_loss, "previous run (smoothed)")
@@ -68,6 +73,12 @@ class TrainingPlots(QWidget):
             self.steps, self.epochs = SeriesBuffer(3), SeriesBuffer(3)
         self._dirty = True
         self.redraw()
+
+    def _set_empty(self, empty: bool) -> None:
+        for hint in self._hints:
+            hint.setVisible(empty)
+        for legend in (self._loss_legend, self._accuracy_legend):
+            legend.setVisible(not empty)
 
     def plan(self, total_steps: int, epochs: int) -> None:
         """Show the whole run's extent from the start, so the curves grow into it."""
@@ -106,6 +117,10 @@ class TrainingPlots(QWidget):
             low = float(np.nanmin(accuracies))   # zoom in on the interesting band, in steps of 5%
             self.accuracy_plot.getPlotItem().setYRange(min(np.floor((low - 0.01) * 20) / 20, 0.95), 1.0,
                                                        padding=0.02)
+
+    def showing_hints(self) -> bool:
+        """Whether the plots still say what will appear in them (no run has started)."""
+        return all(hint.isVisible() for hint in self._hints)
 
     def point_counts(self) -> tuple[int, int]:
         """(loss points, epoch points) of the current run, as plotted."""

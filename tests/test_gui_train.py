@@ -22,7 +22,15 @@ def start(window, **values):
 
 
 def test_a_tiny_run_delivers_plot_points_epochs_and_a_model(window, qtbot):
+    # Before any run, the empty plots say what will appear in them, in the middle of each plot.
+    plots = window.train_tab.plots
+    assert plots.showing_hints()
+    for hint, plot in zip(plots._hints, (plots.loss_plot, plots.accuracy_plot)):
+        view = plot.getPlotItem().getViewBox()
+        centre = hint.mapToItem(view, hint.boundingRect().center())
+        assert abs(centre.x() - view.width() / 2) < 2 and abs(centre.y() - view.height() / 2) < 2
     tab = start(window)
+    assert not plots.showing_hints()
     models_before = len(window.library.entries())
     qtbot.waitUntil(lambda: not tab.is_training(), timeout=60000)
     tab.plots.redraw()
