@@ -21,12 +21,15 @@ default (one thread per core).
 Also measured: what augmentation adds to an engine epoch, with the engine's threads as above and
 with the one engine thread the app trains on (gui/app.py leaves a core to the window). Epochs of the
 same network without and with augmentation alternate (each a fresh Trainer, after a warm-up epoch;
-the CNN on 12,000 images to keep the run short); the share is the median over the pairs of how much
-longer the augmented epoch took (one epoch's time moves by 10-20% with the machine's speed: three
-pairs could not tell 0% from 10%). The batches are augmented ahead in a child process
-(engine/batch_process.py), beside the training, so this is what a user waits for, which the time
-augmentation takes alone (also printed) is not. The child's start (a quarter second) falls in the
-warm-up epoch.
+the CNN on 12,000 images to keep the run short), without first in one pair and with first in the
+next, so that a steady drift of the machine's speed cancels; the share is the median over the pairs
+of how much longer the augmented epoch took. One epoch's time moves by 10-20% with the machine's
+speed: three pairs could not tell 0% from 10%, and MLP 784-100-10 on two threads measured 13.1% with
+five pairs in one run, then 13.3% and 7.0% as medians of 16 epochs each way, timed in turns minutes
+apart: hence nine pairs by default. The batches are augmented ahead in child processes
+(engine/batch_process.py) or the step helper (engine/step_helper.py), beside the training, so this
+is what a user waits for, which the time augmentation takes alone (also printed) is not. The
+children's start (a quarter second) falls in the warm-up epoch.
 
 The last line printed is one JSON object with every figure.
 """
@@ -240,8 +243,9 @@ def measure_augmentation(result: Measurement, train: Split, pairs: int, threads:
     parallel.set_threads(threads)
     plain, augmented = result.plain_seconds.setdefault(threads, []), result.augmented_seconds.setdefault(threads, [])
     try:
-        for _ in range(pairs):
-            for augment, into in ((False, plain), (True, augmented)):
+        for pair in range(pairs):
+            order = ((False, plain), (True, augmented))
+            for augment, into in order if pair % 2 == 0 else order[::-1]:
                 seconds: list[float] = []
                 time.sleep(PAUSE)
                 trainer = engine_trainer(result.key, subset, 2, augment)
@@ -276,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nets", default=",".join(NETWORKS), help="which networks (default: all): "
                         + ", ".join(NETWORKS))
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per network, after one warm-up")
-    parser.add_argument("--augment-pairs", type=int, default=5,
+    parser.add_argument("--augment-pairs", type=int, default=9,
                         help="pairs of epochs without and with augmentation, per network and thread count")
     parser.add_argument("--no-torch", action="store_true", help="measure the engine only")
     parser.add_argument("--engine-threads", type=int, default=None,

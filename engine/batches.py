@@ -83,17 +83,23 @@ class Batches:
 
     def making_block(self, start: int, stop: int, out: np.ndarray | None = None) \
             -> Generator[None, None, tuple[np.ndarray, np.ndarray, list[int], list]]:
-        """make_block() a few dozen microseconds at a time: a generator that pauses while it
-        augments (engine/augment.py's applying()) and returns what make_block() does."""
+        """make_block() a few dozen microseconds at a time: a generator that pauses after each
+        step's maps are drawn and while it augments (engine/augment.py's applying()), and returns
+        what make_block() does."""
         rows = [self._rows(step) for step in range(start, stop)]
         everything = np.concatenate(rows)
         t = self.split.t[everything]
         into = None if out is None else out[:len(everything)]
         seeded = self.random_steps or self.augmentation is not None
-        rngs = [np.random.default_rng([self.seed, STEP, step]) if seeded else None for step in range(start, stop)]
+        rngs, drawn = [], []
+        for step, r in zip(range(start, stop), rows):
+            rngs.append(np.random.default_rng([self.seed, STEP, step]) if seeded else None)
+            if self.augmentation is not None:
+                drawn.append(self.augmentation.draw(rngs[-1], len(r)))
+                yield                                   # ~25 µs a step
         if self.augmentation is not None:
-            maps = Transforms.concatenate([self.augmentation.draw(rng, len(r)) for rng, r in zip(rngs, rows)])
-            x = yield from applying(self.split.x[everything], maps, self.augmentation.border(), out=into)
+            x = yield from applying(self.split.x, Transforms.concatenate(drawn), self.augmentation.border(),
+                                    out=into, rows=everything)
         else:
             x = np.take(self.split.x, everything, axis=0, out=into)
         # Handed on only when wanted: from a child process each costs ~30 µs to unpickle.

@@ -19,9 +19,12 @@ one), so the helper is used on x86-64 Linux only.
 With augmentation on, the helper also makes the training batches, in the time between its requests:
 child processes augmenting at the lowest priority (engine/batch_process.py) get no time beside its
 spinning, and without the helper MLP 784-256-256-10 trained 20% slower with augmentation than
-without (8.6% with it: MIN_PARAMETERS_AUGMENTING). It makes a block a few dozen microseconds at a
-time (Batches.making_block()) and answers requests in the pauses; the blocks go back through files
-shared as with the batch processes (BlockFiles).
+without (4.0% with it: MIN_PARAMETERS_AUGMENTING). It makes a block a few dozen microseconds at a
+time (Batches.making_block()) and answers requests in the pauses, so no pause may be long: when a
+block's images were gathered all at once (0.27 ms) and its steps' generators made in one go, the
+first pause of each block took 0.8 ms and augmentation added 8.3% instead of 4.0% (epochs timed in
+turns in separate processes, 12 each). The blocks go back through files shared as with the batch
+processes (BlockFiles).
 
 Measured on MLP 784-256-256-10 (epochs of 60,000 images, batch 100, Adam, two cores): the Adam
 steps of an epoch took 0.20-0.25 s with the helper and 0.36-0.43 s without; the two products it
@@ -65,10 +68,10 @@ MIN_PRODUCT = 10_000_000
 MIN_PARAMETERS = 50_000
 # ... and below which a run with augmentation goes without: the helper's idle time must hold the
 # augmenting (about 6 µs an image). With the helper making its batches, MLP 784-256-256-10 (269,322
-# parameters) trained 8.6% slower with augmentation than without, against 20.3% with batch processes
-# and no helper (medians of 20 and 10 pairs of epochs, bench/train_speed.py). MLP 784-100-10 (79,510)
-# trained 32% slower with the helper making them, against 16% with batch processes (two runs, one
-# after the other). Sizes between are untested.
+# parameters) trained 4.0% slower with augmentation than without (median of 12 epochs each), against
+# 20.3% with batch processes and no helper (median of 10 pairs, bench/train_speed.py). MLP 784-100-10
+# (79,510) trained 32% slower with the helper making them, against 16% with batch processes (two runs,
+# one after the other, both before the helper's pauses were shortened). Sizes between are untested.
 MIN_PARAMETERS_AUGMENTING = 150_000
 # A run of fewer steps than this goes without: starting the helper takes ~0.5 s of a core.
 MIN_STEPS = 500
