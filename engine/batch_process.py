@@ -37,7 +37,7 @@ from .batches import Batch, Batches, split_block
 from .datasets import Split
 
 # Blocks asked for ahead, per child: the next one ready while one more is being made.
-SLOTS = 2
+AHEAD = 2
 # The children's scheduling priority where SCHED_IDLE is missing (POSIX nice; 19 is the lowest).
 NICENESS = 19
 # mallopt() parameters (glibc's malloc.h).
@@ -60,7 +60,7 @@ class BatchProcesses:
         self._held = ExitStack()                        # what the engine does differently while they run
         self._requested = self._received = 0
         self._arrived: dict[int, list[Batch]] = {}      # blocks that came back before the ones before them
-        self.capacity = count * SLOTS
+        self.capacity = count * AHEAD
         try:
             self._files: BlockFiles | None = BlockFiles(self._folder, batches, block_images, self.capacity)
             context = multiprocessing.get_context("spawn")
@@ -88,11 +88,11 @@ class BatchProcesses:
         """Ask for the batches of steps start..stop-1, the next block."""
         if self._requested - self._received >= self.capacity:
             raise RuntimeError("every slot is taken: receive() a block first")
-        self._requests.put((self._requested, self._requested % self.capacity, start, stop))
+        self._requests.put((self._requested, slot_of(self._requested, self.capacity), start, stop))
         self._requested += 1
 
     def receive(self) -> list[Batch]:
-        """The next block asked for, its images copied out of their slot (which is then free)."""
+        """The next block asked for, its images in their slot (BlockFiles.received() says until when)."""
         while self._received not in self._arrived:
             for pipe in wait([pipe for _, pipe in self._children]):
                 _, block, slot, t, sizes, rngs = self._message(pipe)
@@ -133,13 +133,22 @@ class BatchProcesses:
         self.close()
 
 
+def slot_of(block: int, capacity: int) -> int:
+    """The slot that block number `block` (counted from 0 in the order asked for) is made into, with
+    up to `capacity` blocks asked for and not yet received: one slot more than that, in turn, so that
+    a block's slot is asked for again only once the block after it has been received."""
+    return block % (capacity + 1)
+
+
 class BlockFiles:
     """The files through which child processes make blocks of `batches`' steps, in `folder`: the
-    training images and labels, and `slots` slots of `block_images` images that the blocks are
-    made into. The arrays go through files, so that what a pipe carries to a child at its start
-    stays small: a child that dies before reading it all would leave the write hanging."""
+    training images and labels, and the slots of `block_images` images that the blocks are made
+    into, for up to `capacity` blocks asked for and not yet received (slot_of()). The arrays go
+    through files, so that what a pipe carries to a child at its start stays small: a child that
+    dies before reading it all would leave the write hanging."""
 
-    def __init__(self, folder: Path, batches: Batches, block_images: int, slots: int):
+    def __init__(self, folder: Path, batches: Batches, block_images: int, capacity: int):
+        slots = capacity + 1
         arrays = {"images": np.ascontiguousarray(batches.split.x), "labels": np.ascontiguousarray(batches.split.t)}
         for name, array in arrays.items():
             array.tofile(folder / name)
@@ -155,8 +164,12 @@ class BlockFiles:
                         batches.random_steps)
 
     def received(self, slot: int, t: np.ndarray, sizes: list[int], rngs: list) -> list[Batch]:
-        """The batches of a block that a child made into `slot`, copied out of it (the slot is then free)."""
-        return split_block(np.array(self.slots[slot, :sum(sizes)]), t, sizes, rngs)
+        """The batches of a block that a child made into `slot`, as views of it: they hold until the
+        next block is received, when the slot may be asked for again (slot_of()). Copying blocks
+        out (3 MB, 0.29 ms) cost the training thread 17-23 ms of an MLP 784-100-10 epoch, and its
+        steps read views no slower than copies: in four comparisons of 16-20 epochs each, timed in
+        turns in separate processes, augmentation added 5.3-13.1% with copies, -5.4-8.3% with views."""
+        return split_block(self.slots[slot, :sum(sizes)].view(np.ndarray), t, sizes, rngs)
 
 
 def open_block_files(folder: str, layout: dict[str, tuple[str, tuple[int, ...]]], batch_size: int, seed: int,

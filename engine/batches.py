@@ -120,7 +120,9 @@ class Batches:
         engine/step_helper.py says why; left open), in child processes (`process`, by default when
         augmenting: engine/batch_process.py says why; on a thread if they cannot start) or on a
         background thread. Close the iterator (or let it finish) to end the processes or the thread;
-        at most the block being made on a thread is waited for."""
+        at most the block being made on a thread is waited for. A batch made by the processes or the
+        helper lies in memory shared with them, and holds until the iterator moves on to the next
+        block, whose making may then reuse it: copy one to keep it longer."""
         per_block = self.block_steps()
         blocks = [(first, min(first + per_block, stop)) for first in range(start, stop, per_block)]
         if not blocks:
@@ -147,7 +149,8 @@ class Batches:
 
 class BlockMaker(Protocol):
     """What makes the blocks of ahead(): up to `capacity` blocks may be asked for and not yet
-    received; they come back in the order asked for."""
+    received; they come back in the order asked for, and a block's batches hold at least until the
+    next block is received."""
     capacity: int
 
     def request(self, start: int, stop: int) -> None:

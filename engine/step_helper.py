@@ -51,7 +51,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from . import parallel, shared_files
-from .batch_process import BlockFiles, keep_freed_memory, open_block_files
+from .batch_process import BlockFiles, keep_freed_memory, open_block_files, slot_of
 from .batches import Batch, Batches
 from .network import Network
 from .optimizers import Optimizer
@@ -83,7 +83,7 @@ OPERANDS = 16                       # a product's a, b and out: (offset, rows, c
 BLOCK_RANGES = 32                   # each block slot's steps: (start, stop)
 CONTROL_BYTES = 4096
 # Blocks of batches asked for ahead: the next one ready while one more is being made.
-BLOCK_SLOTS = 2
+BLOCKS_AHEAD = 2
 MATMUL, UPDATE, QUIT = 1, 2, 3
 WORK_AREAS = ("a", "b", "out")
 
@@ -139,7 +139,7 @@ class StepHelper:
         # makes it (asked for before the helper was ready), None if the helper does.
         self._blocks_asked: deque[tuple[int, int] | None] = deque()
         self._sent = 0                                  # blocks asked of the helper
-        self.capacity = BLOCK_SLOTS
+        self.capacity = BLOCKS_AHEAD
         self._length = length = len(rule.buffers()["values"])
         if rule.buffers()["values"].dtype != np.float32:
             raise StepHelperError("the helper shares float32 parameters only")
@@ -161,7 +161,8 @@ class StepHelper:
             self._areas = {name: self._floats[start:start + size] for name, (start, size) in layout.items()}
             rule.move_buffers(lambda name, size: self._areas[name][:size])
             if batches is not None:
-                self._files = BlockFiles(self._folder, batches, batches.block_steps() * batches.batch_size, BLOCK_SLOTS)
+                self._files = BlockFiles(self._folder, batches, batches.block_steps() * batches.batch_size,
+                                         BLOCKS_AHEAD)
             context = multiprocessing.get_context("spawn")
             wake_end, self._wake = context.Pipe(duplex=False)          # (reading end, writing end)
             self._reports, report_end = context.Pipe(duplex=False)
@@ -269,7 +270,7 @@ class StepHelper:
             self._blocks_asked.append((start, stop))
             return
         self._blocks_asked.append(None)
-        at = BLOCK_RANGES + 2 * (self._sent % BLOCK_SLOTS)
+        at = BLOCK_RANGES + 2 * slot_of(self._sent, BLOCKS_AHEAD)
         self._control[at:at + 2] = start, stop
         self._sent += 1
         self._control[BLOCKS_ASKED] = self._sent        # published last: x86 keeps stores in order
@@ -366,7 +367,7 @@ class _Blocks:
 
     def work(self) -> None:
         """Take the block in hand (or the next one asked for) one pause further."""
-        slot = self._done % BLOCK_SLOTS
+        slot = slot_of(self._done, BLOCKS_AHEAD)
         if self._making is None:
             at = BLOCK_RANGES + 2 * slot
             self._making = self._batches.making_block(int(self._control[at]), int(self._control[at + 1]),

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from engine import parallel
 from engine.augment import CHUNK, Augmentation, augment
 from engine.batch_process import BatchProcessError, BatchProcesses
-from engine.batches import STEP, Batches
+from engine.batches import STEP, Batch, Batches
 from engine.datasets import Split
 from engine.shared_files import PREFIX, remove_abandoned_folders
 from tests.orphans import children_outlive_a_killed_parent
@@ -32,6 +33,22 @@ def shared_folders():
     """The folders of the files shared with a batch process, where the system keeps them in RAM."""
     shm = Path("/dev/shm")
     return set(shm.glob(f"{PREFIX}*")) if shm.is_dir() else set()
+
+
+def taken(made, steps_per_block):
+    """The batches of an ahead() iterator, copied as they come. Those made in child processes lie in
+    a shared slot and need only hold until the next block: each block's are checked to be unchanged
+    when its last one is taken."""
+    kept, block = [], []
+    for batch in made:
+        block.append(batch)
+        kept.append(Batch(batch.x.copy(), batch.t.copy(), batch.rng))
+        if len(block) == steps_per_block:
+            time.sleep(0.02)                            # time for a child to write into a slot too soon
+            for held, copy in zip(block, kept[-len(block):]):
+                np.testing.assert_array_equal(held.x, copy.x)
+            block = []
+    return kept
 
 
 def assert_same(got, expected):
@@ -54,7 +71,7 @@ def test_batches_made_ahead_in_blocks_equal_batches_made_in_line(split, augmenta
     assert batches.steps_per_epoch == 7
     for start in (0, 5):                                      # a fresh run and one resumed mid-epoch
         in_line = batches_in_line(Batches(split, 40, 5, augmentation, dropout), start, 17)
-        assert_same(list(batches.ahead(start, 17, process=process)), in_line)
+        assert_same(taken(batches.ahead(start, 17, process=process), batches.block_steps()), in_line)
 
 
 def test_an_epoch_goes_through_every_image_once_in_a_new_order(split):
@@ -216,7 +233,7 @@ def test_a_new_run_names_its_folder_after_its_process(split, monkeypatch, tmp_pa
         real_remove(self)
     monkeypatch.setattr(BatchProcesses, "_remove_files", remember)
     batches = Batches(split, 40, seed=0, augmentation=Augmentation())
-    assert_same(list(batches.ahead(0, 3, process=True)), batches_in_line(batches, 0, 3))
+    assert_same(taken(batches.ahead(0, 3, process=True), batches.block_steps()), batches_in_line(batches, 0, 3))
     assert seen and seen[0].startswith(f"{PREFIX}batches-{os.getpid()}-")
     assert list(tmp_path.iterdir()) == []
 
