@@ -270,7 +270,7 @@ class StepHelper:
             self._blocks_asked.append((start, stop))
             return
         self._blocks_asked.append(None)
-        at = BLOCK_RANGES + 2 * slot_of(self._sent, BLOCKS_AHEAD)
+        _, at = _slot_and_range(self._sent)
         self._control[at:at + 2] = start, stop
         self._sent += 1
         self._control[BLOCKS_ASKED] = self._sent        # published last: x86 keeps stores in order
@@ -352,6 +352,13 @@ class StepHelper:
         return self._locate(space.reshape(array.shape))
 
 
+def _slot_and_range(block: int) -> tuple[int, int]:
+    """For the helper's block number `block` (counted from 0): its slot, and where in the control
+    words its steps' (start, stop) are, which this process writes and the helper reads."""
+    slot = slot_of(block, BLOCKS_AHEAD)
+    return slot, BLOCK_RANGES + 2 * slot
+
+
 class _Blocks:
     """In the helper: the blocks of batches asked for in the control words, each made into its slot
     a few dozen microseconds at a time (Batches.making_block()) and announced through `made`."""
@@ -367,9 +374,8 @@ class _Blocks:
 
     def work(self) -> None:
         """Take the block in hand (or the next one asked for) one pause further."""
-        slot = slot_of(self._done, BLOCKS_AHEAD)
+        slot, at = _slot_and_range(self._done)
         if self._making is None:
-            at = BLOCK_RANGES + 2 * slot
             self._making = self._batches.making_block(int(self._control[at]), int(self._control[at + 1]),
                                                       out=self._slots[slot])
         try:
