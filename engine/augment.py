@@ -1,9 +1,19 @@
-"""Random small shifts, rotations and scalings of a batch of 28x28 digits, all images at once.
+"""Random small shifts, rotations and scalings of 28x28 digits, many images at once.
 
 Hand-drawn digits are less tidy than MNIST's; training on slightly moved, turned and resized copies
-makes a network forgiving of that. Each image gets its own random affine map (draw()); the pixels
-are then resampled bilinearly for many images at a time with a handful of array operations
-(apply()), which is what lets engine/batches.py augment several batches in one go."""
+makes a network forgiving of that. Random affine maps are drawn (draw()) and each image is resampled
+bilinearly through one of them (apply()). Several images may share a map, and those are resampled
+side by side, which is what makes augmenting a whole block of batches cheap (engine/batches.py says
+how it shares them).
+
+Why side by side: the images of one map lie in columns (pixel x image), so that each of the four
+neighbour gathers copies whole rows, and where each pixel reads and its weights are worked out once
+for the map. Making an epoch's augmented batches (60,000 MNIST images in blocks of 1,000, on one
+thread, 12 epochs each way timed in turns in separate processes) took 0.36-0.58 s with a map per
+image, gathered per pixel and image, and 0.24-0.32 s with 50 images to a map (bench/train_speed.py
+times it). With fewer images to a map it pays less: in a first version, timed alone, 10 to a map
+took 6.5-7.1 µs an image against 5.2-6.4 with a map each, as a map's fixed cost is some twenty
+NumPy calls."""
 from __future__ import annotations
 
 import math
@@ -15,16 +25,11 @@ import numpy as np
 
 SIDE = 28
 T = TypeVar("T")
-# apply() works through this many images at a time: its dozen arrays then stay in a core's L2
-# cache. Per image, in blocks of 1,000 on one thread, timed in turns: 128 at a time took 5.8 µs,
-# 64 5.2, 32 4.9 (an epoch's augmenting 0.41 -> 0.35 s), 16 5.4 and 8 6.5, where the calls'
-# fixed cost starts to tell.
-CHUNK = 32
 
 
 @dataclass(frozen=True)
 class Transforms:
-    """One affine map per image: rotation (radians), scale, and shift (pixels, (N, 2) as x, y)."""
+    """Affine maps: rotation (radians), scale, and shift (pixels, (N, 2) as x, y)."""
     angle: np.ndarray
     scale: np.ndarray
     shift: np.ndarray
@@ -32,7 +37,7 @@ class Transforms:
     def __len__(self) -> int:
         return len(self.angle)
 
-    def __getitem__(self, rows: slice) -> Transforms:
+    def __getitem__(self, rows: slice | np.ndarray) -> Transforms:
         return Transforms(self.angle[rows], self.scale[rows], self.shift[rows])
 
     @staticmethod
@@ -50,7 +55,7 @@ class Augmentation:
         return augment(batch, rng, self)
 
     def draw(self, rng: np.random.Generator, count: int) -> Transforms:
-        """Random maps for `count` images."""
+        """`count` random maps."""
         angle = np.radians(rng.uniform(-self.max_rotation, self.max_rotation, count))
         scale = rng.uniform(1 - self.max_scale, 1 + self.max_scale, count)
         shift = rng.uniform(-self.max_shift, self.max_shift, (count, 2, 1))[:, :, 0]
@@ -68,37 +73,45 @@ class Augmentation:
 
 
 def augment(batch: np.ndarray, rng: np.random.Generator, params: Augmentation = Augmentation()) -> np.ndarray:
-    """(N, 784) images in [0, 1] -> (N, 784) randomly transformed copies, same dtype."""
+    """(N, 784) images in [0, 1] -> (N, 784) randomly transformed copies, same dtype, each through a
+    map of its own: about 30 µs an image, against 4-5 for images that share maps (see above)."""
     return apply(batch, params.draw(rng, len(batch)), params.border())
 
 
-def apply(batch: np.ndarray, maps: Transforms, border: int, out: np.ndarray | None = None) -> np.ndarray:
-    """(N, 784) images, each resampled through its map (into `out` if given); `border` as
-    Augmentation.border()."""
-    return run_to_end(applying(batch, maps, border, out))
+def apply(batch: np.ndarray, maps: Transforms, border: int, out: np.ndarray | None = None,
+          rows: np.ndarray | None = None, which: np.ndarray | None = None) -> np.ndarray:
+    """Images resampled through `maps`, as applying() says, without pausing."""
+    return run_to_end(applying(batch, maps, border, out, rows, which))
 
 
 def applying(batch: np.ndarray, maps: Transforms, border: int, out: np.ndarray | None = None,
-             rows: np.ndarray | None = None) -> Generator[None, None, np.ndarray]:
-    """apply() a few dozen microseconds at a time: a generator that pauses every few array
-    operations and returns the images. The step helper augments this way in the time between its
-    requests, which it answers during the pauses (engine/step_helper.py). Given `rows`, the images
-    are batch[rows], gathered a chunk at a time: gathering a block's 1,000 rows at once took 0.27 ms,
-    a pause too long for the helper (its requests waited)."""
+             rows: np.ndarray | None = None, which: np.ndarray | None = None) -> Generator[None, None, np.ndarray]:
+    """The images batch[rows] (every row of `batch` if None), each resampled through the map
+    maps[which[i]] (maps[i] if `which` is None), into `out` if given; `border` as
+    Augmentation.border(). A generator that pauses every few array operations (a few dozen
+    microseconds) and returns the images: the step helper augments this way in the time between its
+    requests, which it answers during the pauses (engine/step_helper.py)."""
     count = len(batch) if rows is None else len(rows)
     out = np.empty((count, SIDE * SIDE), dtype=batch.dtype) if out is None else out
-    coefficients = _source_coefficients(maps, border)
+    which = np.arange(count) if which is None else which
+    top, fx, fy = _source_pixels(maps, border)
     yield
-    # The work arrays are taken afresh for each chunk: kept from call to call they measured no faster
-    # (0.42-0.44 s per 60,000 images either way, in blocks of 1,000, with glibc's default settings
-    # and with the batch processes', engine/batch_process.py): the allocator reuses the memory.
+    # The images of each map, as positions in the output, in runs of the sorted order.
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(maps) + 1))
+    yield
+    # One padded stack per number of images to a map (one or two in a block); the border is zeroed
+    # once and stays so.
     side = SIDE + 2 * border
-    # The images of a chunk go into the middle of this; the border is zeroed once and stays so.
-    padded = np.zeros((min(CHUNK, count), side, side), dtype=np.float32)
-    for start in range(0, count, CHUNK):
-        chunk = slice(start, start + CHUNK)
-        images = batch[chunk] if rows is None else batch[rows[chunk]]
-        out[chunk] = yield from _resample(images, coefficients[:, chunk], padded, border)
+    padded = {n: np.zeros((side, side, n), dtype=np.float32) for n in set(np.diff(bounds).tolist()) - {0}}
+    yield
+    for k in range(len(maps)):
+        mine = order[bounds[k]:bounds[k + 1]]
+        if not len(mine):
+            continue
+        images = batch[mine if rows is None else rows[mine]]
+        out[mine] = yield from _resample(images, top[k], fx[k], fy[k], padded[len(mine)], border)
+        yield
     return out
 
 
@@ -117,7 +130,7 @@ _PIXELS = _PIXELS.astype(np.float32)
 
 
 def _source_coefficients(maps: Transforms, border: int) -> np.ndarray:
-    """(2, N, 3): for each image, where an output pixel (u, v) reads in the padded source image,
+    """(2, N, 3): for each map, where an output pixel (u, v) reads in the padded source image,
     x = cx*u + sx*v + ox and y = -sx*u + cx*v + oy, as (cx, sx, ox) and (-sx, cx, oy)."""
     centre = (SIDE - 1) / 2
     # The inverse map around the centre: x = cos*(u - c - shift_x) + sin*(v - c - shift_y) + c,
@@ -131,48 +144,46 @@ def _source_coefficients(maps: Transforms, border: int) -> np.ndarray:
     return coefficients
 
 
-def _resample(images: np.ndarray, coefficients: np.ndarray, padded: np.ndarray, border: int) \
-        -> Generator[None, None, np.ndarray]:
-    n, side = len(images), padded.shape[-1]
-    # Every source coordinate at once: one matrix product with the pixel matrix (an outer sum of
-    # row and column terms ran 28 numbers per inner loop and took twice as long; einsum took 0.7 µs
-    # an image, BLAS 0.2). BLAS does it on one thread: engine/parallel.py keeps it to one outside
-    # large products, and each batch process sets that too.
-    x, y = np.matmul(coefficients.reshape(-1, 3), _PIXELS).reshape(2, n, SIDE * SIDE)
+def _source_pixels(maps: Transforms, border: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each map and output pixel: the index of its source point's top-left neighbour in the
+    padded image read as one column of pixels, (N, 784); and the point's fractions along x and y
+    past that neighbour, (N, 784, 1) to scale rows of images."""
+    side = SIDE + 2 * border
+    x, y = np.matmul(_source_coefficients(maps, border).reshape(-1, 3), _PIXELS).reshape(2, len(maps), SIDE * SIDE)
     x0, y0 = np.floor(x), np.floor(y)
-    x -= x0                                           # now the fractions
+    x -= x0
     y -= y0
-    yield
-    # Index of each point's top-left neighbour in the chunk's padded images read as one tall image
-    # (image k's rows start at row k*side). The sums are exact in floats (whole numbers far below
-    # 2**24) and converted once.
-    y0 += np.arange(0, n * side, side, dtype=np.float32)[:, None]
+    # Exact in floats (whole numbers far below 2**24), and converted once.
     y0 *= side
     y0 += x0
-    top = y0.astype(np.intp)
-    padded = padded[:n]
-    padded[:, border:border + SIDE, border:border + SIDE] = images.reshape(n, SIDE, SIDE)
-    flat = padded.reshape(-1)
+    return y0.astype(np.intp), x[:, :, None], y[:, :, None]
+
+
+def _resample(images: np.ndarray, top: np.ndarray, fx: np.ndarray, fy: np.ndarray, padded: np.ndarray,
+              border: int) -> Generator[None, None, np.ndarray]:
+    """(n, 784) images through one map, given as _source_pixels() does, in `padded`: (side, side, n)
+    with a zero border. Returns (784, n)."""
+    side = padded.shape[0]
+    padded[border:border + SIDE, border:border + SIDE] = images.T.reshape(SIDE, SIDE, -1)
+    flat = padded.reshape(side * side, -1)
     yield
-    # One gather per neighbour, each from the flat images shifted by that neighbour's offset, with
-    # the same indices ("wrap" skips the error checks that indices inside the border never need).
-    # Gathering two neighbours at once, as 8-byte pairs, was slower: the interpolation then reads
-    # strided halves (8.1-9.9 µs an image against 6.4-6.9). So was np.modf for floor and fraction.
-    a = flat.take(top, mode="wrap")
-    b = flat[1:].take(top, mode="wrap")
+    # One gather per neighbour, each from the rows shifted by that neighbour's offset, with the same
+    # indices ("wrap" skips the error checks that indices inside the border never need).
+    a = flat.take(top, axis=0, mode="wrap")
+    b = flat[1:].take(top, axis=0, mode="wrap")
     yield
-    c = flat[side:].take(top, mode="wrap")
-    d = flat[side + 1:].take(top, mode="wrap")
+    c = flat[side:].take(top, axis=0, mode="wrap")
+    d = flat[side + 1:].take(top, axis=0, mode="wrap")
     yield
     # Interpolate along x in place, then along y.
     b -= a
-    b *= x
+    b *= fx
     a += b
     d -= c
-    d *= x
+    d *= fx
     c += d
     yield
     c -= a
-    c *= y
+    c *= fy
     a += c
-    return a
+    return a.T

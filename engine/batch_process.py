@@ -161,7 +161,7 @@ class BlockFiles:
         layout["slots"] = (images.dtype.str, self.slots.shape)
         # What open_block_files() takes in a child.
         self.opening = (str(folder), layout, batches.batch_size, batches.seed, batches.augmentation,
-                        batches.random_steps)
+                        batches.random_steps, batches.block_images)
 
     def received(self, slot: int, t: np.ndarray, sizes: list[int], rngs: list) -> list[Batch]:
         """The batches of a block that a child made into `slot`, as views of it: they hold until the
@@ -173,12 +173,13 @@ class BlockFiles:
 
 
 def open_block_files(folder: str, layout: dict[str, tuple[str, tuple[int, ...]]], batch_size: int, seed: int,
-                     augmentation: Augmentation | None, random_steps: bool) -> tuple[Batches, np.memmap]:
+                     augmentation: Augmentation | None, random_steps: bool,
+                     block_images: int) -> tuple[Batches, np.memmap]:
     """In a child, from BlockFiles.opening: Batches over the training set in the files, and the
     slots to make blocks into. `layout`: the dtype and shape of each array file in `folder`."""
     images, labels, slots = (np.memmap(Path(folder) / name, dtype=dtype, mode="r+" if name == "slots" else "r",
                                        shape=shape) for name, (dtype, shape) in layout.items())
-    return Batches(Split(images, labels), batch_size, seed, augmentation, random_steps), slots
+    return Batches(Split(images, labels), batch_size, seed, augmentation, random_steps, block_images), slots
 
 
 def _run_only_on_idle_cores() -> None:

@@ -67,7 +67,7 @@ MIN_PRODUCT = 10_000_000
 # Parameters below which an optimizer step stays in this process.
 MIN_PARAMETERS = 50_000
 # ... and below which a run with augmentation goes without: the helper's idle time must hold the
-# augmenting (about 6 µs an image). With the helper making its batches, MLP 784-256-256-10 (269,322
+# augmenting (4-5 µs an image). With the helper making its batches, MLP 784-256-256-10 (269,322
 # parameters) trained 4.0% slower with augmentation than without (median of 12 epochs each), against
 # 20.3% with batch processes and no helper (median of 10 pairs, bench/train_speed.py). MLP 784-100-10
 # (79,510) trained 32% slower with the helper making them, against 16% with batch processes (two runs,

@@ -1,6 +1,6 @@
 import numpy as np
 
-from engine.augment import CHUNK, Augmentation, Transforms, apply, augment
+from engine.augment import Augmentation, Transforms, apply, augment
 
 
 def test_no_change_when_every_range_is_zero(mnist):
@@ -25,15 +25,17 @@ def test_each_image_gets_its_own_transform(mnist):
     assert len({row.tobytes() for row in y}) == 10
 
 
-def test_images_come_out_the_same_in_chunks_as_one_at_a_time(mnist):
-    """apply() works through a block in chunks, the last one short here: each image is resampled as
-    if it were alone."""
+def test_images_that_share_a_map_come_out_as_each_would_alone(mnist):
+    """Images sharing a map are resampled side by side, in any order of the maps, gathered through
+    `rows`, and the result is each image through its map as if it were alone."""
     params = Augmentation()
-    x = mnist.train_images[:2 * CHUNK + 5].astype(np.float32) / 255
-    maps = params.draw(np.random.default_rng(2), len(x))
-    together = apply(x, maps, params.border())
-    alone = np.concatenate([apply(x[i:i + 1], maps[i:i + 1], params.border()) for i in range(len(x))])
-    np.testing.assert_array_equal(together, alone)
+    source = mnist.train_images[:300].astype(np.float32) / 255
+    rows = np.random.default_rng(3).permutation(300)[:57]
+    maps = params.draw(np.random.default_rng(2), 5)
+    which = np.random.default_rng(4).integers(0, 4, len(rows))    # the last map unused
+    shared = apply(source, maps, params.border(), rows=rows, which=which)
+    alone = np.concatenate([apply(source[r:r + 1], maps[k:k + 1], params.border()) for r, k in zip(rows, which)])
+    np.testing.assert_array_equal(shared, alone)
 
 
 def test_a_pure_shift_of_whole_pixels_is_exact():

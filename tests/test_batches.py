@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from engine import parallel
-from engine.augment import CHUNK, Augmentation, augment
+from engine.augment import Augmentation, apply
 from engine.batch_process import BatchProcessError, BatchProcesses
-from engine.batches import STEP, Batch, Batches
+from engine.batches import AUGMENT, IMAGES_PER_MAP, Batch, Batches
 from engine.datasets import Split
 from engine.shared_files import PREFIX, remove_abandoned_folders
 from tests.orphans import children_outlive_a_killed_parent
@@ -35,15 +35,15 @@ def shared_folders():
     return set(shm.glob(f"{PREFIX}*")) if shm.is_dir() else set()
 
 
-def taken(made, steps_per_block):
-    """The batches of an ahead() iterator, copied as they come. Those made in child processes lie in
-    a shared slot and need only hold until the next block: each block's are checked to be unchanged
-    when its last one is taken."""
+def taken(made, steps_per_block, start=0):
+    """The batches of an ahead() iterator from step `start`, copied as they come. Those made in child
+    processes lie in a shared slot and need only hold until the next block (blocks are counted from
+    step 0): each block's are checked to be unchanged when its last one is taken."""
     kept, block = [], []
-    for batch in made:
+    for step, batch in enumerate(made, start=start):
         block.append(batch)
         kept.append(Batch(batch.x.copy(), batch.t.copy(), batch.rng))
-        if len(block) == steps_per_block:
+        if (step + 1) % steps_per_block == 0:
             time.sleep(0.02)                            # time for a child to write into a slot too soon
             for held, copy in zip(block, kept[-len(block):]):
                 np.testing.assert_array_equal(held.x, copy.x)
@@ -65,13 +65,13 @@ def assert_same(got, expected):
 @pytest.mark.parametrize("process", [False, True], ids=["thread", "process"])
 @pytest.mark.parametrize("augmentation", [None, Augmentation()], ids=["plain", "augmented"])
 @pytest.mark.parametrize("dropout", [False, True], ids=["", "dropout"])
-def test_batches_made_ahead_in_blocks_equal_batches_made_in_line(split, augmentation, dropout, process, monkeypatch):
-    monkeypatch.setattr("engine.batches.BLOCK_IMAGES", 120)   # blocks of 3 steps, across epoch ends
-    batches = Batches(split, 40, seed=5, augmentation=augmentation, random_steps=dropout)
+def test_batches_made_ahead_in_blocks_equal_batches_made_in_line(split, augmentation, dropout, process):
+    # Blocks of 3 steps, across epoch ends.
+    batches = Batches(split, 40, seed=5, augmentation=augmentation, random_steps=dropout, block_images=120)
     assert batches.steps_per_epoch == 7
-    for start in (0, 5):                                      # a fresh run and one resumed mid-epoch
-        in_line = batches_in_line(Batches(split, 40, 5, augmentation, dropout), start, 17)
-        assert_same(taken(batches.ahead(start, 17, process=process), batches.block_steps()), in_line)
+    for start in (0, 5):                                      # a fresh run and one resumed mid-epoch and mid-block
+        in_line = batches_in_line(Batches(split, 40, 5, augmentation, dropout, block_images=120), start, 17)
+        assert_same(taken(batches.ahead(start, 17, process=process), batches.block_steps(), start), in_line)
 
 
 def test_an_epoch_goes_through_every_image_once_in_a_new_order(split):
@@ -82,19 +82,24 @@ def test_an_epoch_goes_through_every_image_once_in_a_new_order(split):
     assert not np.array_equal(first, second)
 
 
-def test_an_augmented_batch_is_the_step_generators_augmentation_of_its_images(split):
+def test_an_augmented_batch_takes_its_maps_from_its_block_by_place(split):
+    """Blocks of 25 steps of 40 images here, 20 maps to a block: image i of a block takes map
+    i % 20, so each batch has 20 maps, two images to each, and a step's images do not depend on
+    the steps it is made with."""
     batches = Batches(split, 40, seed=3, augmentation=Augmentation())
+    assert batches.block_steps() == 25 and 25 * 40 // IMAGES_PER_MAP == 20
     plain = Batches(split, 40, seed=3).make(9)
-    made = batches.make(9)
-    expected = augment(plain.x, np.random.default_rng([3, STEP, 9]))
-    np.testing.assert_array_equal(made.x, expected)
-    assert not np.array_equal(made.x, plain.x)
+    maps = Augmentation().draw(np.random.default_rng([3, AUGMENT, 0]), 20)
+    expected = apply(plain.x, maps, Augmentation().border(), which=(9 * 40 + np.arange(40)) % 20)
+    np.testing.assert_array_equal(batches.make(9).x, expected)
+    np.testing.assert_array_equal(batches.make_many(8, 11)[1].x, expected)
+    assert not np.array_equal(expected, plain.x)
 
 
 def test_making_an_augmented_block_gathers_at_most_a_chunk_of_images_between_pauses(split):
     # The step helper answers its requests only in making_block()'s pauses: gathering a whole block
     # of 1,000 images between two of them (0.27 ms) held requests up and cost MLP 784-256-256-10's
-    # epochs about 4% (engine/step_helper.py).
+    # epochs about 4% (engine/step_helper.py). At most one map's images are gathered at a time.
     gathered: list[int] = []
 
     class Watched(np.ndarray):
@@ -110,7 +115,7 @@ def test_making_an_augmented_block_gathers_at_most_a_chunk_of_images_between_pau
         gathered.clear()
     per_pause.append(sum(gathered))
     assert sum(per_pause) == 200
-    assert max(per_pause) <= CHUNK
+    assert max(per_pause) <= IMAGES_PER_MAP
 
 
 def test_steps_draw_no_generator_unless_they_need_one(split):
