@@ -94,6 +94,9 @@ def test_an_augmented_batch_takes_its_maps_from_its_block_by_place(split):
     np.testing.assert_array_equal(batches.make(9).x, expected)
     np.testing.assert_array_equal(batches.make_many(8, 11)[1].x, expected)
     assert not np.array_equal(expected, plain.x)
+    across = batches.make_many(23, 27)                  # the end of block 0 and the start of block 1
+    for step, batch in zip(range(23, 27), across):
+        np.testing.assert_array_equal(batch.x, batches.make(step).x)
 
 
 def test_making_an_augmented_block_gathers_at_most_a_chunk_of_images_between_pauses(split):
