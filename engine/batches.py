@@ -108,9 +108,13 @@ class Batches:
                                     which=which)
         else:
             x = np.take(self.split.x, everything, axis=0, out=into)
-        # Handed on only when wanted: from a child process each costs ~30 µs to unpickle.
-        rngs = [np.random.default_rng([self.seed, STEP, step]) if self.random_steps else None
-                for step in range(start, stop)]
+        # Handed on only when wanted: from a child process each costs ~30 µs to unpickle, and making
+        # one 25-60 µs, so the step helper answers its requests in between.
+        rngs = []
+        for step in range(start, stop):
+            rngs.append(np.random.default_rng([self.seed, STEP, step]) if self.random_steps else None)
+            if self.random_steps:
+                yield
         return x, t, [len(r) for r in rows], rngs
 
     def _drawing_maps(self, start: int, stop: int, sizes: list[int]) \
