@@ -49,12 +49,12 @@ class BatchProcessError(RuntimeError):
 
 
 class BatchProcesses:
-    """`count` child processes making blocks of `batches`' steps (up to `block_images` images each)
+    """`count` child processes making blocks of `batches`' steps (Batches.block_steps() at a time)
     on request. Whichever child is free takes the next request, so a second one uses a core whenever
     the training thread waits; blocks come back in the order asked for. At most `capacity` blocks may
     be asked for and not yet received."""
 
-    def __init__(self, batches: Batches, block_images: int, count: int):
+    def __init__(self, batches: Batches, count: int):
         self._folder = shared_files.make_folder("batches")
         self._children: list[tuple[multiprocessing.Process, Connection]] = []
         self._held = ExitStack()                        # what the engine does differently while they run
@@ -62,7 +62,7 @@ class BatchProcesses:
         self._arrived: dict[int, list[Batch]] = {}      # blocks that came back before the ones before them
         self.capacity = count * AHEAD
         try:
-            self._files: BlockFiles | None = BlockFiles(self._folder, batches, block_images, self.capacity)
+            self._files: BlockFiles | None = BlockFiles(self._folder, batches, self.capacity)
             context = multiprocessing.get_context("spawn")
             self._requests = context.SimpleQueue()
             for index in range(count):
@@ -142,13 +142,14 @@ def slot_of(block: int, capacity: int) -> int:
 
 class BlockFiles:
     """The files through which child processes make blocks of `batches`' steps, in `folder`: the
-    training images and labels, and the slots of `block_images` images that the blocks are made
-    into, for up to `capacity` blocks asked for and not yet received (slot_of()). The arrays go
+    training images and labels, and the slots that the blocks are made into (a block's images each),
+    for up to `capacity` blocks asked for and not yet received (slot_of()). The arrays go
     through files, so that what a pipe carries to a child at its start stays small: a child that
     dies before reading it all would leave the write hanging."""
 
-    def __init__(self, folder: Path, batches: Batches, block_images: int, capacity: int):
+    def __init__(self, folder: Path, batches: Batches, capacity: int):
         slots = capacity + 1
+        block_images = batches.block_steps() * batches.batch_size
         arrays = {"images": np.ascontiguousarray(batches.split.x), "labels": np.ascontiguousarray(batches.split.t)}
         for name, array in arrays.items():
             array.tofile(folder / name)

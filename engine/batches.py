@@ -168,7 +168,7 @@ class Batches:
             from .batch_process import BatchProcessError, BatchProcesses  # here: it imports this module
             try:
                 # One per core: a second one runs when the training thread waits for it.
-                workers = BatchProcesses(self, per_block * self.batch_size, min(parallel.usable_cores(), len(blocks)))
+                workers = BatchProcesses(self, min(parallel.usable_cores(), len(blocks)))
             except (BatchProcessError, OSError) as e:        # OSError: no room for the shared files, say
                 log.warning("making the batches on a thread instead: %s", e)
         with nullcontext(maker) if maker is not None else workers or BatchThread(self) as making:

@@ -161,8 +161,7 @@ class StepHelper:
             self._areas = {name: self._floats[start:start + size] for name, (start, size) in layout.items()}
             rule.move_buffers(lambda name, size: self._areas[name][:size])
             if batches is not None:
-                self._files = BlockFiles(self._folder, batches, batches.block_steps() * batches.batch_size,
-                                         BLOCKS_AHEAD)
+                self._files = BlockFiles(self._folder, batches, BLOCKS_AHEAD)
             context = multiprocessing.get_context("spawn")
             wake_end, self._wake = context.Pipe(duplex=False)          # (reading end, writing end)
             self._reports, report_end = context.Pipe(duplex=False)

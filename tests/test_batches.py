@@ -152,7 +152,7 @@ def test_an_error_in_the_child_process_reaches_the_consumer(split):
 
 
 def test_batches_are_made_on_a_thread_if_the_child_process_cannot_start(split, monkeypatch, caplog):
-    def cannot_start(self, batches, block_images, count):
+    def cannot_start(self, batches, count):
         raise BatchProcessError("the process making the batches did not start within 60 s")
     monkeypatch.setattr("engine.batch_process.BatchProcesses.__init__", cannot_start)
     batches = Batches(split, 40, seed=2, augmentation=Augmentation())
