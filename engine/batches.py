@@ -3,10 +3,10 @@
 Making a batch means gathering its rows of the epoch's shuffled order from the training set and,
 with augmentation on, moving, turning and resizing every image (engine/augment.py). Both only read
 the training set, so the next batches can be made while the network trains on the current ones:
-augmented ones in child processes (engine/batch_process.py) or the step helper's process when it
-runs (engine/step_helper.py), where augmenting does not contend with training for the GIL, plain
-ones on a background thread, as gathering rows is quick and processes
-take a quarter second to start. They are made several at a time: a thread that made one batch per
+augmented ones in child processes (engine/batch_process.py), where augmenting does not contend
+with training for the GIL, plain ones on a background thread, as gathering rows is quick and
+processes take a quarter second to start; either kind in the step helper's process when it runs
+(engine/step_helper.py). They are made several at a time: a thread that made one batch per
 step made MLP 784-100-10 epochs slower (0.45 -> 0.52 s: every step handed work to it and back),
 where blocks of a thousand images made them faster (0.58 -> 0.55 s; a CNN's epoch on 12,000 images
 2.58 -> 2.44 s). Each way was timed in turns in one process; bench/train_speed.py measures what
@@ -94,8 +94,9 @@ class Batches:
 
     def making_block(self, start: int, stop: int, out: np.ndarray | None = None) \
             -> Generator[None, None, tuple[np.ndarray, np.ndarray, list[int], list]]:
-        """make_block() a few dozen microseconds at a time: a generator that pauses while it
-        augments (engine/augment.py's applying()), and returns what make_block() does."""
+        """make_block() a few dozen microseconds at a time: a generator that pauses after each
+        batch's gather, or while it augments (engine/augment.py's applying()), and returns what
+        make_block() does."""
         rows = [self._rows(step) for step in range(start, stop)]
         everything = np.concatenate(rows)
         t = self.split.t[everything]
@@ -107,7 +108,11 @@ class Batches:
             x = yield from applying(self.split.x, maps, self.augmentation.border(), out=into, rows=everything,
                                     which=which)
         else:
-            x = np.take(self.split.x, everything, axis=0, out=into)
+            x = np.empty((len(everything), *self.split.x.shape[1:]), self.split.x.dtype) if into is None else into
+            for begin in range(0, len(everything), self.batch_size):
+                np.take(self.split.x, everything[begin:begin + self.batch_size], axis=0,
+                        out=x[begin:begin + self.batch_size])
+                yield
         # Handed on only when wanted: from a child process each costs ~30 µs to unpickle, and making
         # one 25-60 µs, so the step helper answers its requests in between.
         rngs = []

@@ -11,20 +11,25 @@ idle.
 
 The two processes share one file in RAM (engine/shared_files.py): a page of control words, the
 optimizer's flat buffers (the parameters are views into them, engine/optimizers.py), and work space
-for operands that are not in it already (a batch, a layer's gradient), which are copied there. A
+for operands that lie in neither it nor the batches' files (a layer's gradient), which are copied
+there. A
 request is written to the control words and published by raising a counter; the helper answers by
 raising another. This relies on x86's ordering of stores (a store is never seen before an earlier
 one), so the helper is used on x86-64 Linux only.
 
-With augmentation on, the helper also makes the training batches, in the time between its requests:
-child processes augmenting at the lowest priority (engine/batch_process.py) get no time beside its
-spinning, and without the helper MLP 784-256-256-10 trained 20% slower with augmentation than
-without (4.0% with it: MIN_PARAMETERS_AUGMENTING). It makes a block a few dozen microseconds at a
-time (Batches.making_block()) and answers requests in the pauses, so no pause may be long: when a
+The helper also makes the training batches, in the time between its requests, into files that both
+processes map (BlockFiles, as for the batch processes). The first layer's products then read a
+step's images where they lie, where they were copied into the work space before: MLP 784-256-256-10
+trained 6.7% and 9.9% faster that way (medians of 24 epochs each way, in separate processes timed in
+turns), MLP 784-100-10 (whose products are not shared) as fast as with its batches made on a thread.
+With augmentation on, it has to be the helper: child processes augmenting at the lowest priority
+(engine/batch_process.py) get no time beside its spinning, and without the helper MLP
+784-256-256-10 trained 20% slower with augmentation than without (4.0% with it:
+MIN_PARAMETERS_AUGMENTING). It makes a block a few dozen microseconds at a time
+(Batches.making_block()) and answers requests in the pauses, so no pause may be long: when a
 block's images were gathered all at once (0.27 ms) and its steps' generators made in one go, the
 first pause of each block took 0.8 ms and augmentation added 8.3% instead of 4.0% (epochs timed in
-turns in separate processes, 12 each). The blocks go back through files shared as with the batch
-processes (BlockFiles).
+turns in separate processes, 12 each).
 
 Measured on MLP 784-256-256-10 (epochs of 60,000 images, batch 100, Adam, two cores): the Adam
 steps of an epoch took 0.20-0.25 s with the helper and 0.36-0.43 s without; the two products it
@@ -79,8 +84,8 @@ MIN_STEPS = 500
 # The control words (int64): request and answer counters, state flags, the request's fields, and
 # how many blocks of batches have been asked for.
 SEQ, DONE, SLEEPING, READY, ERROR, OP, T, LR, DECAYED, START, STOP, BLOCKS_ASKED = range(12)
-OPERANDS = 16                       # a product's a, b and out: (offset, rows, cols, row step, column step) each
-BLOCK_RANGES = 32                   # each block slot's steps: (start, stop)
+OPERANDS = 16                       # a product's a, b and out: (region, offset, rows, cols, row step, column step) each
+BLOCK_RANGES = 40                   # each block slot's steps: (start, stop)
 CONTROL_BYTES = 4096
 # Blocks of batches asked for ahead: the next one ready while one more is being made.
 BLOCKS_AHEAD = 2
@@ -102,7 +107,7 @@ def supported() -> bool:
 def wanted(network: Network, batch_size: int, steps: int, augmenting: bool) -> bool:
     """Whether `steps` training steps of `network` are worth a helper: a float32 network that is
     not cut into slices on threads of its own (engine/data_parallel.py), large enough (larger when
-    `augmenting`: the helper then makes the batches too), trained long enough, on two cores or more,
+    `augmenting`: the helper then augments the batches), trained long enough, on two cores or more,
     where it is supported()."""
     minimum = MIN_PARAMETERS_AUGMENTING if augmenting else MIN_PARAMETERS
     return (parallel.threads() >= 2 and steps >= MIN_STEPS and network.dtype == np.float32
@@ -134,6 +139,7 @@ class StepHelper:
         self._rule, self._owner = rule, threading.get_ident()
         self._seq, self._ready, self._failed = 0, False, False
         self._floats: np.ndarray | None = None
+        self._regions: list[tuple[int, int]] = []         # (address, length in floats) of each shared region
         self._batches, self._files = batches, None
         # Each block asked for and not yet received, in order: its (start, stop) if this process
         # makes it (asked for before the helper was ready), None if the helper does.
@@ -157,11 +163,14 @@ class StepHelper:
             mapped = np.memmap(path, dtype=np.uint8, mode="r+").view(np.ndarray)
             self._control = mapped[:CONTROL_BYTES].view(np.int64)
             self._floats = mapped[CONTROL_BYTES:].view(np.float32)
-            self._address = self._floats.__array_interface__["data"][0]
             self._areas = {name: self._floats[start:start + size] for name, (start, size) in layout.items()}
             rule.move_buffers(lambda name, size: self._areas[name][:size])
             if batches is not None:
                 self._files = BlockFiles(self._folder, batches, BLOCKS_AHEAD)
+            # Memory both processes map, where a product's operands are read without a copy: the
+            # shared floats, and the slots the helper makes blocks of batches into (a step's images).
+            self._regions = [(region.__array_interface__["data"][0], region.size) for region in
+                             _regions(self._floats, self._files.slots if self._files else None)]
             context = multiprocessing.get_context("spawn")
             wake_end, self._wake = context.Pipe(duplex=False)          # (reading end, writing end)
             self._reports, report_end = context.Pipe(duplex=False)
@@ -213,7 +222,7 @@ class StepHelper:
             mine, theirs = out[:, :half], out[:, half:]
         into = self._locate(theirs)
         space = None if into is not None else self._areas["out"][:theirs.size].reshape(theirs.shape)
-        self._control[OPERANDS:OPERANDS + 15] = (*self._share(a_theirs, "a"), *self._share(b_theirs, "b"),
+        self._control[OPERANDS:OPERANDS + 18] = (*self._share(a_theirs, "a"), *self._share(b_theirs, "b"),
                                                  *(into or self._locate(space)))
         self._publish(MATMUL)
         np.matmul(a_mine, b_mine, out=mine)
@@ -325,20 +334,23 @@ class StepHelper:
             return "the helper process ended unexpectedly"
         return f"the helper process did not start within {shared_files.START_SECONDS} s"
 
-    def _locate(self, array: np.ndarray) -> tuple[int, int, int, int, int] | None:
-        """Where a 2-D float32 array lies in the shared floats: (offset, rows, columns, row step,
-        column step), in floats; None if it lies elsewhere."""
-        start = array.ctypes.data - self._address
+    def _locate(self, array: np.ndarray) -> tuple[int, int, int, int, int, int] | None:
+        """Where a 2-D float32 array lies in memory the helper maps: (region, offset, rows, columns,
+        row step, column step), in floats; None if it lies elsewhere."""
+        if array.dtype != np.float32:
+            return None
+        address = array.ctypes.data
         (rows, columns), (row_step, column_step) = array.shape, array.strides
-        if start < 0 or (start | row_step | column_step) % 4 or row_step < 0 or column_step < 0 \
-                or array.dtype != np.float32:
+        if (address | row_step | column_step) % 4 or row_step < 0 or column_step < 0:
             return None
-        start, row_step, column_step = start // 4, row_step // 4, column_step // 4
-        if start + (rows - 1) * row_step + (columns - 1) * column_step >= len(self._floats):
-            return None
-        return start, rows, columns, row_step, column_step
+        row_step, column_step = row_step // 4, column_step // 4
+        for region, (base, length) in enumerate(self._regions):
+            start = (address - base) // 4
+            if 0 <= start and start + (rows - 1) * row_step + (columns - 1) * column_step < length:
+                return region, start, rows, columns, row_step, column_step
+        return None
 
-    def _share(self, array: np.ndarray, area: str) -> tuple[int, int, int, int, int]:
+    def _share(self, array: np.ndarray, area: str) -> tuple[int, int, int, int, int, int]:
         """`array` as the helper can read it: where it is, or a copy in a work area."""
         found = self._locate(array)
         if found is not None:
@@ -349,6 +361,15 @@ class StepHelper:
             return self._locate(space.reshape(array.T.shape).T)
         np.copyto(space.reshape(array.shape), array)
         return self._locate(space.reshape(array.shape))
+
+
+def _regions(floats: np.ndarray, slots: np.ndarray | None) -> list[np.ndarray]:
+    """The memory that both processes map, in the order that a product's operands name it: the
+    shared floats, and the block slots if they hold float32 images."""
+    regions = [floats]
+    if slots is not None and slots.dtype == np.float32:
+        regions.append(slots.view(np.ndarray).reshape(-1))
+    return regions
 
 
 def _slot_and_range(block: int) -> tuple[int, int]:
@@ -364,7 +385,7 @@ class _Blocks:
 
     def __init__(self, control: np.ndarray, made: Connection, opening: tuple):
         keep_freed_memory()
-        self._batches, self._slots = open_block_files(*opening)
+        self._batches, self.slots = open_block_files(*opening)
         self._control, self._made = control, made
         self._done, self._making = 0, None
 
@@ -376,7 +397,7 @@ class _Blocks:
         slot, at = _slot_and_range(self._done)
         if self._making is None:
             self._making = self._batches.making_block(int(self._control[at]), int(self._control[at + 1]),
-                                                      out=self._slots[slot])
+                                                      out=self.slots[slot])
         try:
             next(self._making)
         except StopIteration as end:
@@ -400,12 +421,12 @@ def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimi
         buffers = {name: floats[start:start + size] for name, (start, size) in layout.items() if name not in WORK_AREAS}
         rule = rule_class.over_buffers(buffers, hyperparameters)
         blocks = _Blocks(control, made, opening) if opening is not None else None
+        regions = _regions(floats, blocks.slots if blocks else None)
 
         def operands() -> list[np.ndarray]:
-            words = control[OPERANDS:OPERANDS + 15].tolist()
-            return [np.ndarray((rows, columns), np.float32, mapped, CONTROL_BYTES + 4 * start,
-                               (4 * row_step, 4 * column_step))
-                    for start, rows, columns, row_step, column_step in (words[0:5], words[5:10], words[10:15])]
+            words = control[OPERANDS:OPERANDS + 18].tolist()
+            return [np.ndarray((rows, columns), np.float32, regions[region], 4 * start, (4 * row_step, 4 * column_step))
+                    for region, start, rows, columns, row_step, column_step in (words[0:6], words[6:12], words[12:18])]
 
         control[READY] = 1
         _answer(control, wake, rule, buffers, operands, blocks)

@@ -119,7 +119,8 @@ class Trainer:
 
     The batches (shuffled, augmented if asked) are made ahead on a thread of their own, or when
     augmented in child processes (engine/batches.py); a long run of an MLP on two cores or more has
-    a helper process take half of its steps' heaviest work (engine/step_helper.py). stop(), pause()
+    a helper process take half of its steps' heaviest work and make its batches
+    (engine/step_helper.py). stop(), pause()
     and resume() may be called from any thread; they take effect between two batches."""
 
     def __init__(self, network: Network, train: Split, config: TrainConfig,
@@ -201,10 +202,10 @@ class Trainer:
 
     def _helper(self) -> AbstractContextManager[step_helper.StepHelper | None]:
         """A process that takes half of every step's large products and optimizer update (and
-        augments the batches in the time that leaves it), when the network's steps are made of those
+        makes the batches in the time that leaves it), when the network's steps are made of those
         and a core is free for it (engine/step_helper.py)."""
         if step_helper.wanted(self.network, self.config.batch_size, self.total_steps - self.step, self.config.augment):
-            return step_helper.beside(self.optimizer, self.batches if self.config.augment else None)
+            return step_helper.beside(self.optimizer, self.batches)
         return nullcontext()
 
     def _train_step(self, batch: Batch) -> float:

@@ -121,6 +121,13 @@ def test_making_an_augmented_block_gathers_at_most_a_chunk_of_images_between_pau
     assert max(per_pause) <= IMAGES_PER_MAP
 
 
+def test_making_a_plain_block_gathers_a_batch_between_pauses(split):
+    # As with augmenting: the step helper answers requests only in the pauses.
+    out = np.full((200, 784), np.nan, np.float32)
+    filled = [int((~np.isnan(out[:, 0])).sum()) for _ in Batches(split, 40, seed=1).making_block(0, 5, out=out)]
+    assert filled == [40, 80, 120, 160, 200]
+
+
 def test_steps_draw_no_generator_unless_they_need_one(split):
     assert Batches(split, 40, seed=0).make(0).rng is None
     assert Batches(split, 40, seed=0, random_steps=True).make(0).rng is not None
