@@ -12,9 +12,8 @@ idle.
 The two processes share one file in RAM (engine/shared_files.py): a page of control words, the
 optimizer's flat buffers (the parameters are views into them, engine/optimizers.py), and work space
 for operands that lie in neither it nor the batches' files (a layer's gradient), which are copied
-there. A
-request is written to the control words and published by raising a counter; the helper answers by
-raising another. This relies on x86's ordering of stores (a store is never seen before an earlier
+there. A request is written to the control words and published by raising a counter; the helper
+answers by raising another. This relies on x86's ordering of stores (a store is never seen before an earlier
 one), so the helper is used on x86-64 Linux only.
 
 The helper also makes the training batches, in the time between its requests, into files that both
@@ -85,7 +84,8 @@ MIN_STEPS = 500
 # how many blocks of batches have been asked for.
 SEQ, DONE, SLEEPING, READY, ERROR, OP, T, LR, DECAYED, START, STOP, BLOCKS_ASKED = range(12)
 OPERANDS = 16                       # a product's a, b and out: (region, offset, rows, cols, row step, column step) each
-BLOCK_RANGES = 40                   # each block slot's steps: (start, stop)
+PRODUCT_WORDS = 3 * 6               # the words of a product's three operands
+BLOCK_RANGES = OPERANDS + PRODUCT_WORDS  # each block slot's steps: (start, stop)
 CONTROL_BYTES = 4096
 # Blocks of batches asked for ahead: the next one ready while one more is being made.
 BLOCKS_AHEAD = 2
@@ -222,7 +222,7 @@ class StepHelper:
             mine, theirs = out[:, :half], out[:, half:]
         into = self._locate(theirs)
         space = None if into is not None else self._areas["out"][:theirs.size].reshape(theirs.shape)
-        self._control[OPERANDS:OPERANDS + 18] = (*self._share(a_theirs, "a"), *self._share(b_theirs, "b"),
+        self._control[OPERANDS:OPERANDS + PRODUCT_WORDS] = (*self._share(a_theirs, "a"), *self._share(b_theirs, "b"),
                                                  *(into or self._locate(space)))
         self._publish(MATMUL)
         np.matmul(a_mine, b_mine, out=mine)
@@ -424,7 +424,7 @@ def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimi
         regions = _regions(floats, blocks.slots if blocks else None)
 
         def operands() -> list[np.ndarray]:
-            words = control[OPERANDS:OPERANDS + 18].tolist()
+            words = control[OPERANDS:OPERANDS + PRODUCT_WORDS].tolist()
             return [np.ndarray((rows, columns), np.float32, regions[region], 4 * start, (4 * row_step, 4 * column_step))
                     for region, start, rows, columns, row_step, column_step in (words[0:6], words[6:12], words[12:18])]
 
