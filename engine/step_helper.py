@@ -23,8 +23,7 @@ trained 6.7% and 9.9% faster that way (medians of 24 epochs each way, in separat
 turns), MLP 784-100-10 (whose products are not shared) as fast as with its batches made on a thread.
 With augmentation on, it has to be the helper: child processes augmenting at the lowest priority
 (engine/batch_process.py) get no time beside its spinning, and without the helper MLP
-784-256-256-10 trained 20% slower with augmentation than without (4.0% with it:
-MIN_PARAMETERS_AUGMENTING). It makes a block a few dozen microseconds at a time
+784-256-256-10 trained 20% slower with augmentation than without (4.0% with it: MIN_PARAMETERS). It makes a block a few dozen microseconds at a time
 (Batches.making_block()) and answers requests in the pauses, so no pause may be long: when a
 block's images were gathered all at once (0.27 ms) and its steps' generators made in one go, the
 first pause of each block took 0.8 ms and augmentation added 8.3% instead of 4.0% (epochs timed in
@@ -68,15 +67,14 @@ IDLE_SECONDS = 0.005
 WORK = 1 << 20
 # Multiply-adds below which a product stays in this process: sharing one costs copies and ~10 µs.
 MIN_PRODUCT = 10_000_000
-# Parameters below which an optimizer step stays in this process.
+# Parameters below which an optimizer step stays in this process, with augmentation or without.
+# With the helper augmenting the batches, MLP 784-256-256-10 (269,322 parameters) trained 4.0% slower
+# than without augmentation (median of 12 epochs each), against 20.3% with batch processes and no
+# helper (median of 10 pairs, bench/train_speed.py). MLP 784-100-10 (79,510) trained 8.1% slower with
+# it, against 13.9% with batch processes (0.431 and 0.454 s against 0.399 s, medians of 48 epochs
+# each, timed in turns in separate processes), since the helper augments in the pieces of its idle
+# time and also takes half of each step.
 MIN_PARAMETERS = 50_000
-# ... and below which a run with augmentation goes without: the helper's idle time must hold the
-# augmenting (4-5 µs an image). With the helper making its batches, MLP 784-256-256-10 (269,322
-# parameters) trained 4.0% slower with augmentation than without (median of 12 epochs each), against
-# 20.3% with batch processes and no helper (median of 10 pairs, bench/train_speed.py). MLP 784-100-10
-# (79,510) trained 32% slower with the helper making them, against 16% with batch processes (two runs,
-# one after the other, both before the helper's pauses were shortened). Sizes between are untested.
-MIN_PARAMETERS_AUGMENTING = 150_000
 # A run of fewer steps than this goes without: starting the helper takes ~0.5 s of a core.
 MIN_STEPS = 500
 
@@ -104,14 +102,12 @@ def supported() -> bool:
             and shared_files.memory_folder() is not None)
 
 
-def wanted(network: Network, batch_size: int, steps: int, augmenting: bool) -> bool:
+def wanted(network: Network, batch_size: int, steps: int) -> bool:
     """Whether `steps` training steps of `network` are worth a helper: a float32 network that is
-    not cut into slices on threads of its own (engine/data_parallel.py), large enough (larger when
-    `augmenting`: the helper then augments the batches), trained long enough, on two cores or more,
-    where it is supported()."""
-    minimum = MIN_PARAMETERS_AUGMENTING if augmenting else MIN_PARAMETERS
+    not cut into slices on threads of its own (engine/data_parallel.py), large enough, trained long
+    enough, on two cores or more, where it is supported()."""
     return (parallel.threads() >= 2 and steps >= MIN_STEPS and network.dtype == np.float32
-            and network.parameter_count() >= minimum and network.slices(batch_size) == 1 and supported())
+            and network.parameter_count() >= MIN_PARAMETERS and network.slices(batch_size) == 1 and supported())
 
 
 @contextmanager

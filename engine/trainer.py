@@ -204,7 +204,7 @@ class Trainer:
         """A process that takes half of every step's large products and optimizer update (and
         makes the batches in the time that leaves it), when the network's steps are made of those
         and a core is free for it (engine/step_helper.py)."""
-        if step_helper.wanted(self.network, self.config.batch_size, self.total_steps - self.step, self.config.augment):
+        if step_helper.wanted(self.network, self.config.batch_size, self.total_steps - self.step):
             return step_helper.beside(self.optimizer, self.batches)
         return nullcontext()
 

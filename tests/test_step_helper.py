@@ -103,14 +103,14 @@ def small_split(mnist) -> Split:
     return Split(mnist.train_images[:3000].astype(np.float32) / 255, mnist.train_labels[:3000])
 
 
-def trained_with_and_without_a_helper(split: Split, monkeypatch, minimum: str, augment: bool = False) -> None:
-    """Train the same MLP for two epochs with a helper (step_helper's `minimum` of parameters
-    lowered) and without (raised); the two end alike."""
+def trained_with_and_without_a_helper(split: Split, monkeypatch, augment: bool = False) -> None:
+    """Train the same MLP for two epochs with a helper (step_helper's MIN_PARAMETERS lowered) and
+    without (raised); the two end alike."""
     config = TrainConfig(optimizer="adam", batch_size=100, epochs=2, validation=0, train_eval_size=0, seed=3,
                          augment=augment)
     runs = []
     for helped in (True, False):
-        monkeypatch.setattr(step_helper, minimum, 50_000 if helped else 10**9)
+        monkeypatch.setattr(step_helper, "MIN_PARAMETERS", 50_000 if helped else 10**9)
         trainer = Trainer(ModelSpec(arch="mlp", hidden=(256,)).build(3), split, config)
         assert trainer.run().status == "finished"
         runs.append(trainer.network)
@@ -127,7 +127,7 @@ def test_training_with_the_helper_matches_training_without(small_split, monkeypa
         shared_steps.append(self._rule.t)
         real_update(self, grad)
     monkeypatch.setattr(StepHelper, "update", counted)
-    trained_with_and_without_a_helper(small_split, monkeypatch, "MIN_PARAMETERS")
+    trained_with_and_without_a_helper(small_split, monkeypatch)
     assert len(trainer_helpers) == 1
     assert shared_steps == list(range(1, 61))         # the helper took every step
 
@@ -173,7 +173,7 @@ def test_training_with_augmentation_has_the_helper_make_the_batches(small_split,
         processes.append(self)
         real_init(self, *args)
     monkeypatch.setattr(batch_process.BatchProcesses, "__init__", counted)
-    trained_with_and_without_a_helper(small_split, monkeypatch, "MIN_PARAMETERS_AUGMENTING", augment=True)
+    trained_with_and_without_a_helper(small_split, monkeypatch, augment=True)
     assert len(processes) == 1                        # for the run without the helper
     assert len(trainer_helpers) == 1 and trainer_helpers[0]._sent == 6     # every block of 10 steps
 
