@@ -13,8 +13,8 @@ The two processes share one file in RAM (engine/shared_files.py): a page of cont
 optimizer's flat buffers (the parameters are views into them, engine/optimizers.py), and work space
 for operands that lie in neither it nor the batches' files (a layer's gradient), which are copied
 there. A request is written to the control words and published by raising a counter; the helper
-answers by raising another. This relies on x86's ordering of stores (a store is never seen before an earlier
-one), so the helper is used on x86-64 Linux only.
+answers by raising another. This relies on x86's ordering of stores (a store is never seen before an
+earlier one), so the helper is used on x86-64 Linux only.
 
 The helper also makes the training batches, in the time between its requests, into files that both
 processes map (BlockFiles, as for the batch processes). The first layer's products then read a
@@ -22,12 +22,12 @@ step's images where they lie, where they were copied into the work space before:
 trained 6.7% and 9.9% faster that way (medians of 24 epochs each way, in separate processes timed in
 turns), MLP 784-100-10 (whose products are not shared) as fast as with its batches made on a thread.
 With augmentation on, it has to be the helper: child processes augmenting at the lowest priority
-(engine/batch_process.py) get no time beside its spinning, and without the helper MLP
-784-256-256-10 trained 20% slower with augmentation than without (4.0% with it: MIN_PARAMETERS). It makes a block a few dozen microseconds at a time
-(Batches.making_block()) and answers requests in the pauses, so no pause may be long: when a
-block's images were gathered all at once (0.27 ms) and its steps' generators made in one go, the
-first pause of each block took 0.8 ms and augmentation added 8.3% instead of 4.0% (epochs timed in
-turns in separate processes, 12 each).
+(engine/batch_process.py) get no time beside its spinning, and without the helper MLP 784-256-256-10
+trained 20% slower with augmentation than without (4.0% with it: MIN_PARAMETERS). It makes a block a
+few dozen microseconds at a time (Batches.making_block()) and answers requests in the pauses, so no
+pause may be long: when a block's images were gathered all at once (0.27 ms) and its steps'
+generators made in one go, the first pause of each block took 0.8 ms and augmentation added 8.3%
+instead of 4.0% (epochs timed in turns in separate processes, 12 each).
 
 Measured on MLP 784-256-256-10 (epochs of 60,000 images, batch 100, Adam, two cores): the Adam
 steps of an epoch took 0.20-0.25 s with the helper and 0.36-0.43 s without; the two products it
@@ -82,7 +82,8 @@ MIN_STEPS = 500
 # how many blocks of batches have been asked for.
 SEQ, DONE, SLEEPING, READY, ERROR, OP, T, LR, DECAYED, START, STOP, BLOCKS_ASKED = range(12)
 OPERANDS = 16                       # a product's a, b and out: (region, offset, rows, cols, row step, column step) each
-PRODUCT_WORDS = 3 * 6               # the words of a product's three operands
+OPERAND_WORDS = 6
+PRODUCT_WORDS = 3 * OPERAND_WORDS
 BLOCK_RANGES = OPERANDS + PRODUCT_WORDS  # each block slot's steps: (start, stop)
 CONTROL_BYTES = 4096
 # Blocks of batches asked for ahead: the next one ready while one more is being made.
@@ -260,11 +261,6 @@ class StepHelper:
         self._files = None
         shutil.rmtree(self._folder, ignore_errors=True)
 
-    @property
-    def makes_blocks(self) -> bool:
-        """Whether it was given batches to make (request(), receive())."""
-        return self._batches is not None
-
     def request(self, start: int, stop: int) -> None:
         """Ask for the batches of steps start..stop-1. The helper makes them in the time its other
         work leaves; this process does, in receive(), while the helper is not ready."""
@@ -422,7 +418,8 @@ def serve(path: str, layout: dict[str, tuple[int, int]], rule_class: type[Optimi
         def operands() -> list[np.ndarray]:
             words = control[OPERANDS:OPERANDS + PRODUCT_WORDS].tolist()
             return [np.ndarray((rows, columns), np.float32, regions[region], 4 * start, (4 * row_step, 4 * column_step))
-                    for region, start, rows, columns, row_step, column_step in (words[0:6], words[6:12], words[12:18])]
+                    for region, start, rows, columns, row_step, column_step in
+                    (words[i:i + OPERAND_WORDS] for i in range(0, PRODUCT_WORDS, OPERAND_WORDS))]
 
         control[READY] = 1
         _answer(control, wake, rule, buffers, operands, blocks)

@@ -120,8 +120,8 @@ class Trainer:
     The batches (shuffled, augmented if asked) are made ahead on a thread of their own, or when
     augmented in child processes (engine/batches.py); a long run of an MLP on two cores or more has
     a helper process take half of its steps' heaviest work and make its batches
-    (engine/step_helper.py). stop(), pause()
-    and resume() may be called from any thread; they take effect between two batches."""
+    (engine/step_helper.py). stop(), pause() and resume() may be called from any thread; they take
+    effect between two batches."""
 
     def __init__(self, network: Network, train: Split, config: TrainConfig,
                  validation: Split | None = None, test: Split | None = None,
@@ -181,7 +181,7 @@ class Trainer:
     def _run(self, on_step: StepCallback | None, on_epoch: EpochCallback | None) -> TrainResult:
         try:
             with self._helper() as helper, closing(self.batches.ahead(
-                    self.step, self.total_steps, maker=helper if helper and helper.makes_blocks else None)) as batches:
+                    self.step, self.total_steps, maker=helper)) as batches:
                 while self.step < self.total_steps:
                     epoch = self.epoch
                     started, losses = time.perf_counter(), []
