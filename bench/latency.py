@@ -12,7 +12,8 @@
 3. Stall: a 10 ms QTimer measures its own lateness, first with nothing running, then while the
    Train tab trains the CNN in its worker thread (Train tab shown, then the Draw tab, then the Train
    tab with augmentation on, whose child processes share the cores). The worst lateness is the
-   longest time the GUI thread could not react.
+   longest time the GUI thread could not react; the cores used are the CPU seconds of the app and
+   its child processes over the seconds watched.
 4. Start-up: from starting a new Python process to the main window shown and painted (median of 3).
 
 The last line printed is one JSON object with every figure.
@@ -32,10 +33,10 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from engine import parallel
-from engine.builders import ModelSpec
-from engine.model_file import load_model
-from engine.paths import bundled_model
+from engine import speed
+from engine.nn.builders import ModelSpec
+from engine.storage.model_file import load_model
+from engine.storage.paths import bundled_model
 
 ROOT = Path(__file__).resolve().parent.parent
 NETWORKS = {
@@ -115,6 +116,19 @@ def startup(runs: int) -> dict:
     return {"runs_s": times, "median_s": statistics.median(times)}
 
 
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and its living children (the batch processes), from /proc."""
+    def of(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    kids = {int(pid) for task in Path(f"/proc/{os.getpid()}/task").glob("*")
+            for pid in (task / "children").read_text().split()} if Path("/proc").is_dir() else set()
+    return of(os.getpid()) + sum(of(pid) for pid in kids)
+
+
 class GuiBench:
     """The real main window, offscreen, driven as a user would."""
 
@@ -126,7 +140,7 @@ class GuiBench:
         from gui.main_window import MainWindow
         self.app = make_application([])     # which sets the engine's threads as the app runs it
         if engine_threads:
-            parallel.set_threads(engine_threads)
+            speed.set_threads(engine_threads)
         if blas_threads:                    # after set_threads(), which limits BLAS to one thread
             threadpool_limits(blas_threads, user_api="blas")
         self.window = MainWindow()
@@ -231,17 +245,19 @@ class GuiBench:
                              "optimizer": "adam", "lr": 0.001, "epochs": 50, "batch_size": 100,
                              "augment": augment, "dropout": 0.0, "batchnorm": False, "train_size": train_size})
         tab.start()
-        if not self.wait(120, until=lambda: tab._trainer is not None and tab._trainer.step >= 3):
+        if not self.wait(120, until=lambda: tab.run.step >= 3):
             raise RuntimeError("training did not start")
-        first_step, started = tab._trainer.step, time.perf_counter()
+        first_step, started, cpu = tab.run.step, time.perf_counter(), cpu_seconds()
         late = self.lateness(seconds, running=tab.is_training)
-        steps = tab._trainer.step - first_step if tab._trainer is not None else 0
+        steps = tab.run.step - first_step
         elapsed = time.perf_counter() - started
+        cores = (cpu_seconds() - cpu) / elapsed
         tab.shutdown()   # stop without measuring the test accuracy, as when the window closes
-        self.wait(30, until=lambda: tab._job is None)   # the tab has seen its worker end
+        self.wait(30, until=lambda: not tab.is_training())   # the tab has seen its worker end
         self.window.tabs.setCurrentWidget(self.draw_tab)
         return {"seconds": elapsed, "ticks": len(late), "max_ms": max(late) * 1000,
                 "p99_ms": percentile(late, 99) * 1000, "over_50ms": sum(v > 0.05 for v in late),
+                "cores_used": cores,
                 "train_ms_per_step": elapsed / steps * 1000 if steps else None}
 
     def close(self) -> None:
@@ -274,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if "inference" not in skip:
         report["inference"] = inference(20 if args.quick else 2000)
-        report["inference_threads"] = {"engine": parallel.threads(), "blas": blas_threads()}
+        report["inference_threads"] = {"engine": speed.threads.threads(), "blas": blas_threads()}
         for key, r in report["inference"].items():
             print(f"inference {key:12s} {r['median_us']:8.1f} µs median  ({r['network']})")
 
@@ -285,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.switch_interval:
                 sys.setswitchinterval(args.switch_interval)
             report["switch_interval_s"] = sys.getswitchinterval()
-            report["gui_threads"] = {"engine": parallel.threads(), "blas": blas_threads()}
+            report["gui_threads"] = {"engine": speed.threads.threads(), "blas": blas_threads()}
             try:
                 names = [entry.name for entry in gui.window.library.entries()]
                 report["stroke"] = {}
@@ -308,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"{'Train' if watch else 'Draw'} tab shown "
                           f"({s['seconds']:.0f} s): worst {s['max_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, "
                           f"{s['over_50ms']} ticks over 50 ms; training {s['train_ms_per_step'] or float('nan'):.1f} "
-                          "ms/step")
+                          f"ms/step; the app used {s['cores_used']:.2f} cores")
             finally:
                 gui.close()
 

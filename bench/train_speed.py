@@ -6,30 +6,22 @@
 What is timed, for both: one epoch is every training image once (all 60,000, no validation split), in
 shuffled batches of 100, i.e. 600 steps of gathering the batch, forward, loss, backward and an Adam
 step (lr 0.001). Evaluation is outside the timed epochs: test accuracy is measured once at the end.
-The engine runs through its own Trainer (the path the app uses); its epoch time is the Trainer's
+The engine runs through its own Trainer with engine/speed composed in, as the command line and the
+app do (speed.accelerate: a CNN's batches in slices on the engine threads, augmented batches made in
+child processes); --plain times the book's plain loop instead. Its epoch time is the Trainer's
 EpochReport.seconds, which stops before the epoch's evaluation. The PyTorch model has the same layers
-(NCHW), He-normal weights and zero biases, and runs in a child process of its own: sharing a process
-made the engine's epochs some 10-20% slower once PyTorch had run (its OpenMP/MKL threads). After one
-warm-up epoch each, timed epochs of the engine and of PyTorch alternate, so that a change in the
-machine's load hits both alike, with a pause of a quarter second before each so that neither
-starts while the other's idle threads still spin; the figure is the median. PyTorch is optional
+(NCHW), He-normal weights and zero biases, and runs in a child process of its own, so that its
+OpenMP threads never share a process with the engine. After one warm-up epoch each, timed epochs of
+the engine and of PyTorch alternate, so that a change in the machine's load hits both alike, with a
+pause of a quarter second before each; the figure is the median. PyTorch is optional
 (requirements-bench.txt): without it only the engine is measured.
-The engine uses one thread per core (a CNN's batch in slices through replicas of the network,
-engine/data_parallel.py; large dense products on BLAS's threads, engine/parallel.py), PyTorch its own
-default (one thread per core).
 
-Also measured: what augmentation adds to an engine epoch, with the engine's threads as above and
-with the one engine thread the app trains on (gui/app.py leaves a core to the window). Epochs of the
-same network without and with augmentation alternate (each a fresh Trainer, after a warm-up epoch;
-the CNN on 12,000 images to keep the run short), without first in one pair and with first in the
-next, so that a steady drift of the machine's speed cancels; the share is the median over the pairs
-of how much longer the augmented epoch took. One epoch's time moves by 10-20% with the machine's
-speed: three pairs could not tell 0% from 10%, and MLP 784-100-10 on two threads measured 13.1% with
-five pairs in one run, then 13.3% and 7.0% as medians of 16 epochs each way, timed in turns minutes
-apart: hence nine pairs by default. The batches are augmented ahead in child processes
-(engine/batch_process.py) or the step helper (engine/step_helper.py), beside the training, so this
-is what a user waits for, which the time augmentation takes alone (also printed) is not. The
-children's start (a quarter second) falls in the warm-up epoch.
+Also measured: what augmentation adds to an engine epoch, with the engine's threads and with the one
+engine thread the app trains on (gui/app.py leaves a core to the window). Epochs of the same network
+without and with augmentation alternate (each a fresh Trainer, after a warm-up epoch; the CNN on
+12,000 images to keep the run short), without first in one pair and with first in the next, so that
+a steady drift of the machine's speed cancels; the share is the median over the pairs of how much
+longer the augmented epoch took.
 
 The last line printed is one JSON object with every figure.
 """
@@ -50,12 +42,13 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from engine import parallel
-from engine.augment import Augmentation
-from engine.batches import Batches
-from engine.builders import ModelSpec
-from engine.datasets import Split, load_mnist, to_float
-from engine.trainer import EpochReport, TrainConfig, Trainer
+from engine import speed
+from engine.data.augment import Augmentation
+from engine.data.batches import Batches
+from engine.nn.builders import ModelSpec
+from engine.data.datasets import Split, load_mnist, to_float
+from engine.training.records import EpochReport, TrainConfig
+from engine.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 torch = None   # imported in the PyTorch child process only (run_torch_child)
@@ -202,12 +195,16 @@ def run_torch_child(key: str, quick: bool, threads: int | None) -> int:
     return 0
 
 
+PLAIN = False                      # --plain: the book's loop, without engine/speed
+
+
 def engine_trainer(key: str, train: Split, epochs: int, augment: bool = False) -> Trainer:
-    """The engine's Trainer for network `key`. No validation split and no accuracy inside the
-    epoch: only training is timed."""
+    """The engine's Trainer for network `key`, with engine/speed composed in (unless --plain). No
+    validation split and no accuracy inside the epoch: only training is timed."""
     config = TrainConfig(optimizer="adam", lr=LR, batch_size=BATCH, epochs=epochs, validation=0,
                          train_eval_size=0, seed=SEED, augment=augment)
-    return Trainer(NETWORKS[key][1].build(SEED), train, config)
+    trainer = Trainer(NETWORKS[key][1].build(SEED), train, config)
+    return trainer if PLAIN else speed.accelerate(trainer)
 
 
 def measure(key: str, train: Split, test: Split, epochs: int, pytorch: TorchChild | None) -> Measurement:
@@ -240,8 +237,8 @@ def measure_augmentation(result: Measurement, train: Split, pairs: int, threads:
     """Engine epochs without and with augmentation, in turns, on `threads` engine threads."""
     count = AUGMENT_IMAGES.get(result.key, len(train))
     subset = Split(train.x[:count], train.t[:count])
-    before = parallel.threads()
-    parallel.set_threads(threads)
+    before = speed.threads.threads()
+    speed.set_threads(threads)
     plain, augmented = result.plain_seconds.setdefault(threads, []), result.augmented_seconds.setdefault(threads, [])
     try:
         for pair in range(pairs):
@@ -255,7 +252,7 @@ def measure_augmentation(result: Measurement, train: Split, pairs: int, threads:
             print(f"  {result.name}, {len(subset):,} images, {threads} engine thread(s): {plain[-1]:.2f} s without "
                   f"augmentation, {augmented[-1]:.2f} s with", file=sys.stderr, flush=True)
     finally:
-        parallel.set_threads(before)
+        speed.set_threads(before)
 
 
 def load_splits(quick: bool) -> tuple[Split, Split]:
@@ -268,14 +265,11 @@ def load_splits(quick: bool) -> tuple[Split, Split]:
 
 
 def augmentation_seconds(train: Split) -> float:
-    """What making one epoch's augmented batches takes alone, on one thread, a block at a time into
-    one place, as a batch process makes them."""
+    """What making one epoch's augmented batches takes alone, on one thread."""
     batches = Batches(train, BATCH, SEED, Augmentation())
-    per_block, steps = batches.block_steps(), batches.steps_per_epoch
-    out = np.empty((per_block * BATCH, train.x.shape[1]), dtype=train.x.dtype)
     started = time.perf_counter()
-    for start in range(0, steps, per_block):
-        batches.make_block(start, min(start + per_block, steps), out=out)
+    for step in range(batches.steps_per_epoch):
+        batches.make(step)
     return time.perf_counter() - started
 
 
@@ -293,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch.set_num_threads (default: PyTorch's own choice, one per core)")
     parser.add_argument("--quick", action="store_true",
                         help="500 training images and one timed epoch: a smoke test, not a measurement")
+    parser.add_argument("--plain", action="store_true", help="time the engine's plain loop, without engine/speed")
     parser.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.nets.split(",") if k.strip()]
@@ -302,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.torch_child:
         return run_torch_child(keys[0], args.quick, args.torch_threads)
     use_torch = importlib.util.find_spec("torch") is not None and not args.no_torch
-    parallel.set_threads(args.engine_threads)
+    global PLAIN
+    PLAIN = args.plain
+    speed.set_threads(args.engine_threads)
 
     train, test = load_splits(args.quick)
     count = len(train)
@@ -318,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if child:
                 child.close()
-        for threads in dict.fromkeys([parallel.threads(), 1]):       # the benchmark's threads, then the app's
+        for threads in dict.fromkeys([speed.threads.threads(), 1]):       # the benchmark's threads, then the app's
             measure_augmentation(results[-1], train, 1 if args.quick else max(1, args.augment_pairs), threads)
     augment_s = statistics.median(augmentation_seconds(train) for _ in range(3))
     load_after = os.getloadavg()
@@ -330,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         pt = f"{s['torch_s']:16.2f}" if s["torch_s"] else f"{'-':>16s}"
         ratio = f"{s['ratio']:7.2f}" if s["ratio"] else f"{'-':>7s}"
         pacc = f"{s['torch_test_accuracy']:12.2%}" if s["torch_test_accuracy"] is not None else f"{'-':>12s}"
-        share = r.augment_share(parallel.threads())
+        share = r.augment_share(speed.threads.threads())
         app_share = r.augment_share(1)
         print(f"{r.name:22s} {s['engine_s']:15.2f} {pt} {ratio} {s['engine_test_accuracy']:11.2%} {pacc} "
               + (f"{share:18.1%}" if share is not None else f"{'-':>18s}")
@@ -339,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
           f"the engine's epoch with augmentation against without, in turns, with the engine's threads and with "
           f"the app's one")
     print(f"images per epoch {count:,}, batch {BATCH}, Adam lr {LR}; median of {epochs} epoch(s) after a warm-up; "
-          f"engine threads {parallel.threads()}" + (f", PyTorch threads {torch_info['threads']}" if torch_info else "")
+          f"engine threads {speed.threads.threads()}" + (f", PyTorch threads {torch_info['threads']}" if torch_info else "")
           + f"; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     print(json.dumps({
         "bench": "train_speed", "quick": args.quick, "images_per_epoch": count, "batch": BATCH,
@@ -347,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
         "torch": torch_info["torch"] if torch_info else None,
         "torch_threads": torch_info["threads"] if torch_info else None,
-        "engine_threads": parallel.threads(),
+        "engine_threads": speed.threads.threads(), "plain": args.plain,
         "blas_threads": next((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), None),
         "augment_s_per_epoch": augment_s,
         "results": [r.summary() for r in results]}))

@@ -5,9 +5,9 @@ import json
 
 import numpy as np
 
-from engine.datasets import load_mnist, to_float
-from engine.metrics import confusion_matrix
-from engine.model_file import load_model
+from engine.data.datasets import load_mnist, to_float
+from engine.training.metrics import confusion_matrix
+from engine.storage.model_file import load_model
 
 from .options import model_path
 

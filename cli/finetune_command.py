@@ -5,12 +5,13 @@ import json
 import sys
 from pathlib import Path
 
-from engine.datasets import Split, load_idx_folder, load_mnist, to_float
+from engine import speed
+from engine.data.datasets import Split, load_idx_folder, load_mnist, to_float
 from engine.errors import EngineError
-from engine.finetune import FinetuneConfig, Finetuning, PersonalSplit, Scores, split_personal
-from engine.model_file import load_model, save_model
-from engine.samples import SampleStore, is_idx_folder
-from engine.trainer import TrainResult
+from engine.training.finetune import FinetuneConfig, Finetuning, PersonalSplit, Scores, split_personal
+from engine.storage.model_file import load_model, save_model
+from engine.storage.samples import SampleStore, is_idx_folder
+from engine.training.records import TrainResult
 
 from .options import model_path
 from .train_command import run_with_progress
@@ -55,7 +56,7 @@ def run(args) -> int:
         tuning = Finetuning(base, personal, load_mnist(), config, base_name=Path(path).name)
     except ValueError as e:
         raise EngineError(str(e)) from None
-    trainer = tuning.trainer
+    trainer = speed.accelerate(tuning.trainer)
     print(f"Fine-tuning {base.describe()} on {len(personal.train)} personal samples "
           f"({len(personal.holdout)} more held out) mixed with MNIST: {len(trainer.train_split):,} images an epoch, "
           f"{trainer.config.optimizer} lr {trainer.config.learning_rate:g}, {trainer.config.epochs} epochs.",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from engine.model_file import load_model, read_meta
+from engine.storage.model_file import load_model, read_meta
 
 
 def run(args) -> int:

@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_training_options(train)
     options.add_data_option(train)
     train.add_argument("--out", required=True, metavar="PATH", help="where to save the model (.npz)")
+    train.add_argument("--threads", type=int, default=None, metavar="N",
+                       help="engine threads to train on (default: one per core)")
     train.add_argument("--resume", metavar="PATH",
                        help="continue a saved model's run exactly where it stopped (its own settings apply; --epochs may extend it)")
 

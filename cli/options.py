@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 
-from engine.builders import ARCHITECTURES, ModelSpec
-from engine.init import SCHEMES
-from engine.layers import ACTIVATIONS
-from engine.optimizers import OPTIMIZERS
-from engine.paths import bundled_model
-from engine.schedules import SCHEDULES
-from engine.trainer import TrainConfig
+from engine.nn.builders import ARCHITECTURES, ModelSpec
+from engine.nn.init import SCHEMES
+from engine.nn.layers import ACTIVATIONS
+from engine.nn.optimizers import OPTIMIZERS
+from engine.storage.paths import bundled_model
+from engine.nn.schedules import SCHEDULES
+from engine.training.records import TrainConfig
 
 
 def int_list(text: str) -> tuple[int, ...]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import sys
 
-from engine.model_file import load_model
-from engine.preprocess import to_mnist
+from engine.storage.model_file import load_model
+from engine.data.preprocess import to_mnist
 from gui.image_file import ImageReadError, read_gray
 
 from .options import model_path

@@ -56,8 +56,8 @@ def seconds_since_start() -> tuple[float, str]:
 
 # Engine and data.
 def check_gradients() -> str:
-    from engine.builders import ModelSpec
-    from engine.gradcheck import check_network
+    from engine.nn.builders import ModelSpec
+    from engine.nn.gradcheck import check_network
     rng = np.random.default_rng(0)
     x = rng.random((3, 784))
     labels = rng.integers(0, 10, 3)
@@ -73,8 +73,8 @@ def check_gradients() -> str:
 
 
 def check_mnist() -> str:
-    from engine.datasets import load_mnist
-    from engine.paths import bundled_mnist_dir
+    from engine.data.datasets import load_mnist
+    from engine.storage.paths import bundled_mnist_dir
     data = load_mnist()   # checks each file's SHA-256 against the published one
     if data.train_images.shape != (60000, 784) or data.test_images.shape != (10000, 784):
         raise CheckFailed(f"unexpected shapes {data.train_images.shape}, {data.test_images.shape}")
@@ -86,9 +86,9 @@ def check_mnist() -> str:
 
 def model_check(name: str, filename: str) -> Callable[[], str]:
     def run() -> str:
-        from engine.datasets import load_mnist, to_float
-        from engine.model_file import load_model
-        from engine.paths import bundled_model
+        from engine.data.datasets import load_mnist, to_float
+        from engine.storage.model_file import load_model
+        from engine.storage.paths import bundled_model
         model = load_model(bundled_model(filename))
         recorded = model.test_accuracy
         if recorded is None:
@@ -106,7 +106,7 @@ def model_check(name: str, filename: str) -> Callable[[], str]:
 
 
 def sample_files() -> list[tuple[Path, int]]:
-    from engine.paths import resource
+    from engine.storage.paths import resource
     found = []
     for path in sorted(resource("samples").glob("digit-*.png")):
         match = re.fullmatch(r"digit-(\d)\.png", path.name)
@@ -116,9 +116,9 @@ def sample_files() -> list[tuple[Path, int]]:
 
 
 def check_samples() -> str:
-    from engine.model_file import load_model
-    from engine.paths import bundled_model
-    from engine.preprocess import to_mnist
+    from engine.storage.model_file import load_model
+    from engine.storage.paths import bundled_model
+    from engine.data.preprocess import to_mnist
     from gui.image_file import read_gray
     samples = sample_files()
     if not samples:

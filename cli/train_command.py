@@ -5,11 +5,13 @@ import sys
 
 from tqdm import tqdm
 
-from engine.datasets import load_mnist
+from engine import speed
+from engine.data.datasets import load_mnist
 from engine.errors import EngineError
-from engine.model_file import load_model, save_model
-from engine.trainer import EpochReport, Trainer, TrainResult
-from engine.training import new_trainer, resume_trainer, to_saved_model
+from engine.storage.model_file import load_model, save_model
+from engine.training.records import EpochReport, TrainResult
+from engine.training.trainer import Trainer
+from engine.training.runs import new_trainer, resume_trainer, to_saved_model
 
 from .options import model_spec, train_config
 
@@ -60,6 +62,10 @@ def run(args) -> int:
             trainer = new_trainer(spec, config, dataset)
     except ValueError as e:  # an invalid combination of options
         raise EngineError(str(e)) from None
+    if args.threads is not None and args.threads < 1:
+        raise EngineError(f"--threads must be at least 1, got {args.threads}")
+    speed.set_threads(args.threads)
+    speed.accelerate(trainer)
     name = spec.describe() if spec else "model"
     print(f"Training {name} on {dataset.name}: {len(trainer.train_split):,} training and "
           f"{len(trainer.validation) if trainer.validation else 0:,} validation images, "

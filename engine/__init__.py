@@ -1,15 +1,17 @@
 """ScratchNet's deep-learning engine: NumPy only, no Qt.
 
-The pieces, each in its own module: layers (forward/backward), losses, optimizers, schedules,
-Network (a sequential model), builders (MLP and CNN by ModelSpec), Trainer, datasets (IDX/MNIST),
-preprocess (any image -> MNIST vector), augment, gradcheck, model_file (.npz + JSON)."""
-from .builders import ModelSpec
-from .datasets import Dataset, Split, load_idx_folder, load_mnist
+The book's parts, a package each: nn (layers, losses, initialisation, the network, optimizers,
+gradient checks; chapters 3-7), data (MNIST, preprocessing, augmentation, batches), training (the
+training loop, fine-tuning), storage (model and sample files), experiments (chapter 6's studies).
+speed holds what exists only to make them faster; nothing outside it imports it."""
+from .data.datasets import Dataset, Split, load_idx_folder, load_mnist
+from .data.preprocess import Preprocessed, to_mnist
 from .errors import DatasetError, EngineError, ModelFileError, TrainingDiverged
-from .model_file import SavedModel, load_model, save_model
-from .network import Network
-from .preprocess import Preprocessed, to_mnist
-from .trainer import EpochReport, History, TrainConfig, Trainer, TrainResult
+from .nn.builders import ModelSpec
+from .nn.network import Network
+from .storage.model_file import SavedModel, load_model, save_model
+from .training.records import EpochReport, History, TrainConfig, TrainResult
+from .training.trainer import Trainer
 from .version import __version__
 
 __all__ = ["Dataset", "DatasetError", "EngineError", "EpochReport", "History", "ModelFileError", "ModelSpec",

@@ -6,15 +6,15 @@ import sys
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
-from engine import parallel
+from engine import speed
 from engine.version import __version__
 
 
 def keep_the_gui_responsive() -> None:
     """Training runs in a worker thread. The engine leaves a core to the GUI thread, and the GIL
     changes hands every millisecond instead of every five, so that the GUI thread waits less for
-    the worker (bench/latency.py measures the stalls both ways)."""
-    parallel.set_threads(max(1, parallel.usable_cores() - 1))
+    the worker (bench/latency.py measures the stalls)."""
+    speed.set_threads(max(1, speed.usable_cores() - 1))
     sys.setswitchinterval(0.001)
 
 

@@ -18,15 +18,37 @@ log = logging.getLogger(__name__)
 
 
 class JobContext:
-    """What a job function gets: a way to report progress and to learn that it should stop."""
+    """What a job function gets: a way to report progress, and to learn that it should pause or stop."""
 
     def __init__(self, report: Callable[[Any], None]):
         self.report = report
         # Set when nobody will look at the result any more (the window is closing): skip extra work.
         self.abandoned = False
         self._cancelled = threading.Event()
+        self._paused = False
         self._on_cancel: list[Callable[[], None]] = []
+        self._on_pause: list[Callable[[bool], None]] = []
         self._lock = threading.Lock()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def on_pause(self, callback: Callable[[bool], None]) -> None:
+        """Call `callback(paused)` (from any thread) whenever the job is paused or resumed; at once
+        with True if it is paused already."""
+        with self._lock:
+            self._on_pause.append(callback)
+            paused = self._paused
+        if paused:
+            callback(True)
+
+    def set_paused(self, paused: bool) -> None:
+        with self._lock:
+            self._paused = paused
+            callbacks = list(self._on_pause)
+        for callback in callbacks:
+            callback(paused)
 
     @property
     def cancelled(self) -> bool:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.model_file import SavedModel, load_model
-from engine.paths import bundled_model
+from engine.storage.model_file import SavedModel, load_model
+from engine.storage.paths import bundled_model
 
 BUNDLED = (("Default CNN", "default_cnn.npz"), ("Small MLP", "small_mlp.npz"))
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine.network import Network
-from engine.preprocess import to_mnist
+from engine.nn.network import Network
+from engine.data.preprocess import to_mnist
 
 
 def predict_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from engine.paths import user_data_dir
+from engine.storage.paths import user_data_dir
 
 
 def app_settings() -> QSettings:

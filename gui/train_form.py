@@ -4,9 +4,9 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
-from engine.builders import ModelSpec
-from engine.optimizers import DEFAULT_LR, OPTIMIZERS
-from engine.trainer import TrainConfig
+from engine.nn.builders import ModelSpec
+from engine.nn.optimizers import DEFAULT_LR, OPTIMIZERS
+from engine.training.records import TrainConfig
 
 from .spin_box import spin_box
 

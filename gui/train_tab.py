@@ -1,14 +1,12 @@
 """The Train tab: choose a network and how to train it, then watch it learn.
 
-Training runs in a BackgroundJob (a worker in its own QThread). The trainer checks the pause and stop
-flags between two batches; the GUI only dispatches button presses and draws what the worker reports."""
+Training runs through a RunController (a worker in its own QThread). The trainer checks the pause and
+stop flags between two batches; the GUI only dispatches button presses and draws what the worker reports."""
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,61 +20,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.datasets import load_mnist
+from engine import speed
+from engine.data.datasets import load_mnist
 from engine.errors import EngineError
-from engine.model_file import SavedModel, save_model
-from engine.paths import user_data_dir
-from engine.trainer import EpochReport, Trainer, TrainResult
-from engine.training import new_trainer, to_saved_model
+from engine.storage.model_file import SavedModel, save_model
+from engine.storage.paths import user_data_dir
+from engine.training.records import TrainResult
+from engine.training.runs import new_trainer, to_saved_model
 
-from .background import BackgroundJob, JobContext
+from .background import JobContext
 from .model_library import ModelEntry, ModelLibrary
+from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
 from .train_form import TrainForm
 from .training_plots import TrainingPlots
-
-STEP_REPORT_SECONDS = 0.1   # the worker sends losses in bundles, ten times a second at most
-
-
-class StepBundler:
-    """Collects (step, loss) in the worker and reports them in bundles, to keep the signal rate low."""
-
-    def __init__(self, report, interval: float = STEP_REPORT_SECONDS):
-        self._report, self._interval = report, interval
-        self._steps: list[int] = []
-        self._losses: list[float] = []
-        self._last = time.monotonic()
-
-    def add(self, step: int, loss: float) -> None:
-        self._steps.append(step)
-        self._losses.append(loss)
-        if time.monotonic() - self._last >= self._interval:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._steps:
-            self._report(("steps", np.array(self._steps), np.array(self._losses)))
-            self._steps, self._losses = [], []
-        self._last = time.monotonic()
 
 
 def training_job(spec, config, data_dir=None):
     """The function the worker thread runs: load data, train, report, return (result, model)."""
     def run(ctx: JobContext):
         dataset = load_mnist(data_dir)
-        trainer = new_trainer(spec, config, dataset)
-        ctx.on_cancel(trainer.stop)
-        ctx.report(("started", trainer))
-        bundler = StepBundler(ctx.report)
-
-        def on_epoch(report: EpochReport) -> None:
-            bundler.flush()
-            ctx.report(("epoch", report))
-
-        result = trainer.run(on_step=bundler.add, on_epoch=on_epoch)
-        bundler.flush()
+        trainer = speed.accelerate(new_trainer(spec, config, dataset))
+        result = run_trainer(ctx, trainer)
         if ctx.abandoned or not result.usable or trainer.step == 0:
             return result, None
-        ctx.report(("testing", None))
+        ctx.report(Measuring("the test accuracy"))
         return result, to_saved_model(trainer, spec, dataset.name)
     return run
 
@@ -91,12 +58,13 @@ class TrainTab(QWidget):
         self.library, self.settings = library, settings
         self.form = TrainForm(settings)
         self.plots = TrainingPlots()
-        self._job: BackgroundJob | None = None
-        self._trainer: Trainer | None = None
+        self.run = RunController(self)
+        self.run.progressed.connect(self._on_progress)
+        self.run.finished.connect(self._on_finished)
+        self.run.failed.connect(self._on_failed)
+        self.run.stateChanged.connect(self._set_state)
         self._last_model: SavedModel | None = None
         self._run_number = 0
-        self._active_seconds = 0.0
-        self._resumed_at: float | None = None
         self._build()
         self._set_state("idle")
 
@@ -152,7 +120,6 @@ class TrainTab(QWidget):
 
     # State.
     def _set_state(self, state: str) -> None:
-        self._state = state
         running = state in ("running", "paused", "stopping")
         self.start_button.setEnabled(not running)
         self.form.setEnabled(not running)
@@ -164,9 +131,13 @@ class TrainTab(QWidget):
             self.pause_button.setChecked(False)
             self.pause_button.blockSignals(False)
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        if state == "stopping":
+            self.progress.setFormat("Stopping after this batch…")
+        elif state == "idle" and self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
 
     def is_training(self) -> bool:
-        return self._job is not None and self._job.is_running()
+        return self.run.is_running()
 
     # Commands.
     def start(self) -> None:
@@ -178,97 +149,62 @@ class TrainTab(QWidget):
             self.error.emit("Check the settings", str(e))
             return
         self.form.save()
-        self._spec, self._config = spec, config
         self._run_number += 1
-        self._trainer = None
-        self._active_seconds, self._resumed_at = 0.0, time.monotonic()
         self.plots.begin_run()
         self.progress.setRange(0, 0)  # busy until the data is loaded
         self.progress.setFormat("Loading MNIST…")
         self.summary.setText(f"Run {self._run_number}: {spec.describe()}; {config.optimizer}, "
                              f"learning rate {config.learning_rate:g}, {config.epochs} epochs.")
-        job = BackgroundJob(training_job(spec, config), self)
-        job.progressed.connect(self._on_progress)
-        job.succeeded.connect(self._on_finished)
-        job.failed.connect(self._on_failed)
-        job.ended.connect(self._on_job_ended)
-        self._job = job
-        self._set_state("running")
-        job.start()
+        self.run.start(training_job(spec, config))
         self.status.emit(f"Training {spec.describe()}")
 
     def _pause_toggled(self, paused: bool) -> None:
-        if self._trainer is None:
-            return
+        self.run.set_paused(paused)
         if paused:
-            self._trainer.pause()
-            self._bank_time()
-            self._set_state("paused")
             self.progress.setFormat(self.progress.format().split(" · ETA")[0] + " · paused")
             self.status.emit("Paused: the run waits after this batch. Press Resume to go on.")
         else:
-            self._resumed_at = time.monotonic()
-            self._trainer.resume()
-            self._set_state("running")
             self.status.emit("Resumed")
 
     def stop(self) -> None:
-        if self._job is not None and self.is_training():
-            self._set_state("stopping")
-            self._job.cancel()
-            self.progress.setFormat("Stopping after this batch…")
+        self.run.stop()
 
     def shutdown(self) -> None:
         """Stop the run and wait for its thread (the window is closing): nothing is left running."""
-        self.plots._timer.stop()
-        if self._job is not None:
-            self._job.context.abandoned = True
-            self._job.shutdown()
+        self.plots.stop()
+        self.run.shutdown()
 
     # What the worker reports.
-    def _bank_time(self) -> None:
-        if self._resumed_at is not None:
-            self._active_seconds += time.monotonic() - self._resumed_at
-            self._resumed_at = None
-
-    def _on_progress(self, message) -> None:
-        kind = message[0]
-        if kind == "started":
-            self._trainer = message[1]
-            self._active_seconds, self._resumed_at = 0.0, time.monotonic()
-            self.progress.setRange(0, self._trainer.total_steps)
-            self.plots.plan(self._trainer.total_steps, self._trainer.config.epochs)
-            if self.pause_button.isChecked():
-                self._trainer.pause()
-        elif kind == "steps":
-            _, steps, losses = message       # steps count from 1: "after step n"
-            self.plots.add_steps(steps, losses)
-            self._update_progress(int(steps[-1]))
-        elif kind == "epoch":
-            report: EpochReport = message[1]
-            self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
-            val = f", validation {report.validation_accuracy:.2%}" if report.validation_accuracy is not None else ""
-            self.status.emit(f"Epoch {report.epoch}: loss {report.loss:.4f}, train {report.train_accuracy:.2%}{val} "
-                             f"({report.seconds:.1f} s)")
-        elif kind == "testing":
-            self.progress.setFormat("Measuring test accuracy…")
+    def _on_progress(self, event) -> None:
+        match event:
+            case RunStarted():
+                self.progress.setRange(0, event.total_steps)
+                self.plots.plan(event.total_steps, event.epochs)
+            case StepsDone():
+                self.plots.add_steps(event.steps, event.losses)
+                self._update_progress(int(event.steps[-1]))
+            case EpochDone(report=report):
+                self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
+                val = f", validation {report.validation_accuracy:.2%}" if report.validation_accuracy is not None else ""
+                self.status.emit(f"Epoch {report.epoch}: loss {report.loss:.4f}, train {report.train_accuracy:.2%}{val} "
+                                 f"({report.seconds:.1f} s)")
+            case Measuring(what=what):
+                self.progress.setFormat(f"Measuring {what}…")
 
     def _update_progress(self, step: int) -> None:
-        trainer = self._trainer
-        if trainer is None:
+        plan = self.run.plan
+        if plan is None or self.run.state == "stopping":
             return
         self.progress.setValue(step)
-        elapsed = self._active_seconds + (time.monotonic() - self._resumed_at if self._resumed_at else 0.0)
-        done = max(step, 1)
-        remaining = (trainer.total_steps - step) * elapsed / done
-        epoch = min(step // trainer.steps_per_epoch + 1, trainer.config.epochs)
-        self.progress.setFormat(f"Epoch {epoch}/{trainer.config.epochs} · step {step:,}/{trainer.total_steps:,}"
-                                f" · ETA {_duration(remaining)}")
+        done = max(step - plan.step, 1)
+        remaining = (plan.total_steps - step) * self.run.elapsed() / done
+        epoch = min(step // plan.steps_per_epoch + 1, plan.epochs)
+        paused = " · paused" if self.run.state == "paused" else f" · ETA {_duration(remaining)}"
+        self.progress.setFormat(f"Epoch {epoch}/{plan.epochs} · step {step:,}/{plan.total_steps:,}{paused}")
 
     def _on_finished(self, outcome) -> None:
         result, model = outcome
         result: TrainResult
-        self._bank_time()
         if model is not None:
             self._last_model = model
             name = f"Run {self._run_number} ({datetime.now():%H:%M})"   # the summary beside it says what it is
@@ -279,7 +215,7 @@ class TrainTab(QWidget):
             self.error.emit("Training diverged", result.message)
         else:
             accuracy = f" Test accuracy {model.test_accuracy:.2%}." if model and model.test_accuracy is not None else ""
-            self.progress.setFormat("Finished" if result.status == "finished" else f"Stopped at step {result.step:,}")
+            self.progress.setFormat("Finished" if result.status == "finished" else f"Stopped after step {result.step:,}")
             self.summary.setText(f"{result.message}{accuracy} The model is now active in the Draw tab.")
             self.status.emit(f"{result.message}{accuracy}")
 
@@ -287,13 +223,6 @@ class TrainTab(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setFormat("Failed")
         self.error.emit("Training could not run", message)
-
-    def _on_job_ended(self) -> None:
-        if self.progress.maximum() == 0:
-            self.progress.setRange(0, 1)
-        self._job = None
-        self._trainer = None
-        self._set_state("idle")
 
     # Saving.
     def last_model(self) -> SavedModel | None:

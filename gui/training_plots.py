@@ -61,6 +61,10 @@ class TrainingPlots(QWidget):
         self._timer.timeout.connect(self.redraw)
         self._timer.start()
 
+    def stop(self) -> None:
+        """No more redraws (the window is closing)."""
+        self._timer.stop()
+
     def begin_run(self) -> None:
         """Keep the finished run as the one to compare with, and start empty."""
         self._smoother = Smoother(SMOOTHING)

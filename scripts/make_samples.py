@@ -10,9 +10,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from engine.datasets import load_mnist, to_float
-from engine.model_file import load_model
-from engine.paths import bundled_model, resource
+from engine.data.datasets import load_mnist, to_float
+from engine.storage.model_file import load_model
+from engine.storage.paths import bundled_model, resource
 from gui.model_library import BUNDLED
 
 SCALE = 8          # 28 px -> 224 px

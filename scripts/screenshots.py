@@ -16,7 +16,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["SCRATCHNET_HOME"] = tempfile.mkdtemp(prefix="scratchnet-screenshots-")  # default settings, no user files
 
 from cli.self_test import SEVEN, WINDOW_SIZE, draw_strokes, wait_until  # noqa: E402
-from engine.paths import app_root  # noqa: E402
+from engine.storage.paths import app_root  # noqa: E402
 from gui.app import make_application  # noqa: E402
 from PySide6.QtWidgets import QPushButton  # noqa: E402
 

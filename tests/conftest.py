@@ -22,8 +22,17 @@ def isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def mnist():
-    from engine.datasets import load_mnist
+    from engine.data.datasets import load_mnist
     return load_mnist()
+
+
+@pytest.fixture
+def engine_threads():
+    """speed.set_threads for one test: the engine's thread count is put back afterwards."""
+    from engine.speed import threads
+    before = threads.threads()
+    yield threads.set_threads
+    threads.set_threads(before)
 
 
 @pytest.fixture

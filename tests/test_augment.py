@@ -1,16 +1,16 @@
 import numpy as np
 
-from engine.augment import Augmentation, Transforms, apply, augment
+from engine.data.augment import Augmentation, inverse_maps, warp
 
 
 def test_no_change_when_every_range_is_zero(mnist):
     x = mnist.train_images[:50].astype(np.float32) / 255
-    np.testing.assert_allclose(augment(x, np.random.default_rng(0), Augmentation(0, 0, 0)), x, atol=1e-6)
+    np.testing.assert_allclose(Augmentation(0, 0, 0)(x, np.random.default_rng(0)), x, atol=1e-6)
 
 
 def test_shift_moves_the_digit(mnist):
     x = mnist.train_images[:200].astype(np.float32) / 255
-    y = augment(x, np.random.default_rng(0))
+    y = Augmentation()(x, np.random.default_rng(0))
     assert y.shape == x.shape and y.dtype == np.float32
     assert 0 <= y.min() and y.max() <= 1
     changed = np.abs(y - x).mean(axis=1)
@@ -21,21 +21,8 @@ def test_shift_moves_the_digit(mnist):
 
 def test_each_image_gets_its_own_transform(mnist):
     x = np.repeat(mnist.train_images[:1].astype(np.float32) / 255, 10, axis=0)
-    y = augment(x, np.random.default_rng(1))
+    y = Augmentation()(x, np.random.default_rng(1))
     assert len({row.tobytes() for row in y}) == 10
-
-
-def test_images_that_share_a_map_come_out_as_each_would_alone(mnist):
-    """Images sharing a map are resampled side by side, in any order of the maps, gathered through
-    `rows`, and the result is each image through its map as if it were alone."""
-    params = Augmentation()
-    source = mnist.train_images[:300].astype(np.float32) / 255
-    rows = np.random.default_rng(3).permutation(300)[:57]
-    maps = params.draw(np.random.default_rng(2), 5)
-    which = np.random.default_rng(4).integers(0, 4, len(rows))    # the last map unused
-    shared = apply(source, maps, params.border(), rows=rows, which=which)
-    alone = np.concatenate([apply(source[r:r + 1], maps[k:k + 1], params.border()) for r, k in zip(rows, which)])
-    np.testing.assert_array_equal(shared, alone)
 
 
 def test_a_pure_shift_of_whole_pixels_is_exact():
@@ -45,7 +32,7 @@ def test_a_pure_shift_of_whole_pixels_is_exact():
     class Fixed:   # a generator that always returns the upper end of each range
         def uniform(self, low, high, size):
             return np.full(size, high, dtype=float)
-    y = augment(x, Fixed(), Augmentation(max_shift=2.0, max_rotation=0.0, max_scale=0.0))
+    y = Augmentation(max_shift=2.0, max_rotation=0.0, max_scale=0.0)(x, Fixed())
     assert y.reshape(28, 28)[16, 16] == 1.0 and y.sum() == 1.0
 
 
@@ -68,17 +55,17 @@ def reference_resample(image: np.ndarray, angle: float, scale: float, shift: np.
     return out.reshape(-1)
 
 
-def test_the_farthest_maps_read_inside_the_zero_border_and_match_plain_bilinear_sampling():
+def test_the_farthest_maps_match_plain_bilinear_sampling():
     """Every corner of the parameter ranges (the smallest scale reaches farthest), on images with
     ink up to the edges: the vectorised resampling agrees with a pixel-by-pixel one."""
     params = Augmentation()
     rng = np.random.default_rng(0)
     corners = [(a, s, (dx, dy)) for a in (-1, 1) for s in (-1, 1) for dx in (-1, 1) for dy in (-1, 1)]
     images = rng.random((len(corners), 784)).astype(np.float32)
-    maps = Transforms(np.radians([a * params.max_rotation for a, _, _ in corners]),
-                      np.array([1 + s * params.max_scale for _, s, _ in corners]),
-                      np.array([[dx * params.max_shift, dy * params.max_shift] for _, _, (dx, dy) in corners]))
-    got = apply(images, maps, params.border())
+    angle = np.radians([a * params.max_rotation for a, _, _ in corners])
+    scale = np.array([1 + s * params.max_scale for _, s, _ in corners])
+    shift = np.array([[dx * params.max_shift, dy * params.max_shift] for _, _, (dx, dy) in corners])
+    got = warp(images, inverse_maps(angle, scale, shift))
     for i in range(len(corners)):
-        expected = reference_resample(images[i].reshape(28, 28), maps.angle[i], maps.scale[i], maps.shift[i])
+        expected = reference_resample(images[i].reshape(28, 28), angle[i], scale[i], shift[i])
         np.testing.assert_allclose(got[i], expected, atol=2e-5)

@@ -125,5 +125,5 @@ def test_info_and_resume(trained_model, tmp_path):
     resumed = tmp_path / "resumed.npz"
     proc = cli("train", "--resume", trained_model, "--epochs", "2", "--out", resumed, check=True)
     assert "epoch   2" in proc.stderr and "epoch   1" not in proc.stderr
-    from engine.model_file import load_model
+    from engine.storage.model_file import load_model
     assert len(load_model(resumed).history.epochs) == 2

@@ -4,10 +4,10 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.datasets import (MNIST_SHA256, load_idx_folder, load_mnist, parse_idx, read_idx_bytes, train_validation_split,
+from engine.data.datasets import (MNIST_SHA256, load_idx_folder, load_mnist, parse_idx, read_idx_bytes, train_validation_split,
                              write_idx)
 from engine.errors import DatasetError
-from engine.paths import bundled_mnist_dir
+from engine.storage.paths import bundled_mnist_dir
 
 # From resources/mnist/README.md
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -112,7 +112,7 @@ def test_load_mnist_is_cached():
 
 
 def test_the_bundled_copy_is_verified_when_loaded(mnist_copy, monkeypatch):
-    import engine.datasets as datasets
+    import engine.data.datasets as datasets
     path = mnist_copy / "train-labels-idx1-ubyte.gz"
     data = bytearray(gzip.decompress(path.read_bytes()))
     data[-1] = (data[-1] + 1) % 10

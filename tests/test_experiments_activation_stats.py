@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine.experiments.activation_stats import INITIALISATIONS, activation_network, activation_stats
-from engine.layers import Affine
+from engine.nn.layers import Affine
 
 
 def sigmoid(z):

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from engine.builders import ModelSpec
-from engine.datasets import to_float
+from engine.nn.builders import ModelSpec
+from engine.data.datasets import to_float
 from engine.experiments.inspection import activation_maps, first_layer_weights, gradient_check, predict_test_set, tile
-from engine.layers import Affine, Conv2D
-from engine.model_file import load_model
-from engine.paths import bundled_model
+from engine.nn.layers import Affine, Conv2D
+from engine.storage.model_file import load_model
+from engine.storage.paths import bundled_model
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import pytest
 
 from engine.experiments.optimizer_paths import optimizer_path, optimizer_paths
 from engine.experiments.surfaces import SURFACES
-from engine.gradcheck import numerical_gradient
-from engine.layers import Parameter
-from engine.optimizers import OPTIMIZERS
+from engine.nn.gradcheck import numerical_gradient
+from engine.nn.layers import Parameter
+from engine.nn.optimizers import OPTIMIZERS
 
 
 def by_hand(surface, name, lr, steps, start):

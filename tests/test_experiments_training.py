@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.builders import ModelSpec
-from engine.datasets import Dataset
+from engine.nn.builders import ModelSpec
+from engine.data.datasets import Dataset
 from engine.experiments.hyperparameter_search import SearchSetup, SearchSpace, best_trial, default_space, random_search
 from engine.experiments.optimizers_on_mnist import compare_optimizers
 from engine.experiments.regularisation import (
@@ -16,7 +16,7 @@ from engine.experiments.regularisation import (
     overfit_splits,
     regularisation_runs,
 )
-from engine.optimizers import OPTIMIZERS
+from engine.nn.optimizers import OPTIMIZERS
 
 TINY = ModelSpec(hidden=(16,))
 

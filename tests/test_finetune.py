@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from cli.main import main
-from engine.finetune import FinetuneConfig, Finetuning, finetune, mixed_set, split_personal
-from engine.model_file import load_model, save_model
-from engine.paths import bundled_model
-from engine.preprocess import to_mnist
-from engine.samples import SampleStore
+from engine.training.finetune import FinetuneConfig, Finetuning, finetune, mixed_set, split_personal
+from engine.storage.model_file import load_model, save_model
+from engine.storage.paths import bundled_model
+from engine.data.preprocess import to_mnist
+from engine.storage.samples import SampleStore
 
 # A 1 written with a long up-stroke, as much of Europe writes it: both bundled models read it as a 7.
 FLAGGED_ONE = [[(0.30, 0.36), (0.56, 0.18), (0.56, 0.82)]]

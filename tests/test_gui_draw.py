@@ -5,8 +5,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from engine.model_file import load_model
-from engine.paths import bundled_model
+from engine.storage.model_file import load_model
+from engine.storage.paths import bundled_model
 from gui.main_window import MainWindow
 from tests.drawing import ONE, SEVEN, ZERO, draw_digit, stroke
 

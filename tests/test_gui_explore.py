@@ -7,15 +7,15 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from engine.builders import ModelSpec
-from engine.datasets import load_mnist, to_float
+from engine.nn.builders import ModelSpec
+from engine.data.datasets import load_mnist, to_float
 from engine.experiments.activation_stats import INITIALISATIONS, activation_stats
 from engine.experiments.hyperparameter_search import random_search
 from engine.experiments.inspection import tile
 from engine.experiments.optimizers_on_mnist import compare_optimizers
 from engine.experiments.regularisation import OverfitSetup, default_regularisers, regularisation_runs
 from engine.experiments.surfaces import SURFACES
-from engine.optimizers import OPTIMIZERS
+from engine.nn.optimizers import OPTIMIZERS
 from tests.conftest import tab_titled
 from tests.drawing import SEVEN, draw_digit
 from tests.test_experiments_optimizer_paths import by_hand

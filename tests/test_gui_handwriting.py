@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from engine.samples import SampleFileError, SampleStore, default_samples_dir
+from engine.storage.samples import SampleFileError, SampleStore, default_samples_dir
 from tests.conftest import open_main_window, tab_titled
 from tests.drawing import SEVEN, stroke, transform
 
@@ -184,6 +184,8 @@ def test_closing_during_fine_tuning_stops_it(window, qtbot):
     panel.epochs.setValue(50)
     panel.start()
     qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=60000)
-    job = panel._job
     window.close()                                # waits for the worker, which stops after its batch
-    assert not job._thread.isRunning()
+    qtbot.waitUntil(lambda: panel.run.state == "idle", timeout=2000)   # its thread has ended
+    stopped_at = panel.run.step
+    qtbot.wait(300)
+    assert panel.run.step == stopped_at and not panel.is_running()

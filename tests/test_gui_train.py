@@ -46,25 +46,25 @@ def test_a_tiny_run_delivers_plot_points_epochs_and_a_model(window, qtbot):
     assert tab.save_button.isEnabled()
     path = window.settings.fileName().replace("settings.ini", "saved.npz")
     assert tab.save(path)
-    from engine.model_file import load_model
+    from engine.storage.model_file import load_model
     saved = load_model(path)
     assert len(saved.history.epochs) == 3 and len(saved.history.losses) == 180
 
 
 def test_pause_resume_and_stop_respond_within_a_batch(window, qtbot):
     tab = start(window, epochs=50, train_size=20000)
-    qtbot.waitUntil(lambda: tab._trainer is not None and tab._trainer.step > 5, timeout=30000)
+    qtbot.waitUntil(lambda: tab.run.step > 5, timeout=30000)
     tab.pause_button.click()
     assert tab.pause_button.text() == "Resume"
     qtbot.wait(150)                                       # let the batch in flight finish
-    paused_at = tab._trainer.step
+    paused_at = tab.run.step
     qtbot.wait(500)
-    assert tab._trainer.step == paused_at                 # nothing ran while paused
+    assert tab.run.step == paused_at                 # nothing ran while paused
     tab.pause_button.click()
-    qtbot.waitUntil(lambda: tab._trainer.step > paused_at + 3, timeout=10000)
+    qtbot.waitUntil(lambda: tab.run.step > paused_at + 3, timeout=10000)
     tab.stop_button.click()
     qtbot.waitUntil(lambda: not tab.is_training(), timeout=10000)
-    assert tab.progress.format().startswith("Stopped at step")
+    assert tab.progress.format().startswith("Stopped after step")
     assert window.library.active.origin == "trained"      # a stopped run's model is usable too
     assert tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
 
@@ -116,9 +116,9 @@ tab = w.train_tab
 tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "8, 16", "epochs": 5, "augment": True})
 tab.start()
 deadline = time.monotonic() + 60
-while (tab._trainer is None or tab._trainer.step < 3) and time.monotonic() < deadline:
+while tab.run.step < 3 and time.monotonic() < deadline:
     app.processEvents(); time.sleep(0.01)
-assert tab._trainer is not None and tab._trainer.step >= 3, "training did not start"
+assert tab.run.step >= 3, "training did not start"
 started = time.monotonic()
 w.close()
 print(f"closed in {time.monotonic() - started:.2f} s", flush=True)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from engine.losses import SoftmaxCrossEntropy, cross_entropy, log_softmax, softmax
+from engine.nn.losses import SoftmaxCrossEntropy, cross_entropy, log_softmax, softmax
 
 
 def test_softmax_of_huge_logits_is_finite_and_correct():

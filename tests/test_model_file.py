@@ -4,11 +4,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from engine.builders import ModelSpec
+from engine.nn.builders import ModelSpec
 from engine.errors import ModelFileError
-from engine.model_file import META_KEY, SavedModel, load_model, save_model
-from engine.optimizers import Adam
-from engine.trainer import EpochReport, History, TrainConfig
+from engine.storage.model_file import META_KEY, SavedModel, load_model, save_model
+from engine.nn.optimizers import Adam
+from engine.training.records import EpochReport, History, TrainConfig
 
 
 @pytest.fixture
@@ -153,3 +153,22 @@ def test_damaged_record(saved):
     arrays[META_KEY] = np.frombuffer(b'{"format": "scratchnet-mo', np.uint8)
     np.savez(path, **arrays)
     expect_error(path, "damaged model record")
+
+
+def test_a_file_whose_optimizer_kept_scaled_moments_loads_with_the_papers_moments(saved, tmp_path):
+    """ScratchNet 1.0 kept Adam's m / (1 - beta1) and v / (1 - beta2), and said so in state_scales."""
+    path, original = saved
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    meta = json.loads(arrays[META_KEY].tobytes())
+    meta["optimizer"]["state_scales"] = {"m": 0.1, "v": 0.001}
+    for name in [n for n in arrays if n.startswith("optimizer/m/")]:
+        arrays[name] = arrays[name] / 0.1
+    for name in [n for n in arrays if n.startswith("optimizer/v/")]:
+        arrays[name] = arrays[name] / 0.001
+    arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    loaded = load_model(old).optimizer.state_arrays()
+    for name, expected in original.optimizer.state_arrays().items():
+        np.testing.assert_allclose(loaded[name], expected, rtol=1e-6)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine.preprocess import mnist_image, to_gray, to_mnist
+from engine.data.preprocess import mnist_image, to_gray, to_mnist
 
 
 @pytest.fixture(scope="module")

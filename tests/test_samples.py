@@ -4,8 +4,8 @@ import logging
 import numpy as np
 import pytest
 
-from engine.datasets import load_idx_folder
-from engine.samples import SampleFileError, SampleStore, default_samples_dir, holdout_mask, read_sample
+from engine.data.datasets import load_idx_folder
+from engine.storage.samples import SampleFileError, SampleStore, default_samples_dir, holdout_mask, read_sample
 
 
 def vector(rng):
@@ -58,7 +58,7 @@ def test_a_corrupt_file_is_skipped_with_a_warning_and_the_rest_load(store, caplo
     store.path_of(victim.id).write_bytes(bytes(data))
     (store.folder / "garbage.npz").write_bytes(b"not a zip at all")
     again = SampleStore(store.folder)
-    with caplog.at_level(logging.WARNING, logger="engine.samples"):
+    with caplog.at_level(logging.WARNING, logger="engine.storage.samples"):
         problems = again.load()
     assert len(problems) == 2 and any(victim.id in p for p in problems) and any("garbage" in p for p in problems)
     assert sum("skipping a sample file" in r.getMessage() for r in caplog.records) == 2

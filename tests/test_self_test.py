@@ -29,7 +29,7 @@ def test_a_damaged_bundled_model_fails_its_check_by_name(tmp_path, monkeypatch, 
     from cli.self_test import Check, model_check, run_checks
     (tmp_path / "resources" / "models").mkdir(parents=True)
     (tmp_path / "resources" / "models" / "small_mlp.npz").write_bytes(b"not a model")
-    monkeypatch.setattr("engine.paths.app_root", lambda: tmp_path)
+    monkeypatch.setattr("engine.storage.paths.app_root", lambda: tmp_path)
     assert run_checks([Check("model Small MLP", model_check("Small MLP", "small_mlp.npz"))]) == 1
     line = capsys.readouterr().out.strip()
     assert line.startswith("FAIL") and "small_mlp.npz is not a ScratchNet model file" in line

@@ -4,11 +4,11 @@ import time
 import numpy as np
 import pytest
 
-from engine.builders import ModelSpec
-from engine.datasets import Dataset
-from engine.model_file import load_model, save_model
-from engine.trainer import TrainConfig
-from engine.training import new_trainer, resume_trainer, to_saved_model, train
+from engine.nn.builders import ModelSpec
+from engine.data.datasets import Dataset
+from engine.storage.model_file import load_model, save_model
+from engine.training.records import TrainConfig
+from engine.training.runs import new_trainer, resume_trainer, to_saved_model, train
 
 
 @pytest.fixture(scope="module")
@@ -142,18 +142,3 @@ def test_invalid_settings_are_refused():
         TrainConfig(lr=-1)
     with pytest.raises(ValueError, match="activation"):
         ModelSpec(activation="gelu")
-
-
-def test_batches_from_a_child_process_or_a_thread_train_the_same_weights(small_mnist, monkeypatch):
-    """Augmented batches come from a child process (engine/batch_process.py); made on a thread
-    instead, the run is the same to the bit."""
-    from functools import partialmethod
-
-    from engine.batches import Batches
-    config = TrainConfig(epochs=1, validation=1000, train_size=2000, augment=True, seed=4)
-    spec = ModelSpec(hidden=(20,), dropout=0.2)
-    in_process, _ = train(spec, config, small_mnist)
-    monkeypatch.setattr(Batches, "ahead", partialmethod(Batches.ahead, process=False))
-    on_thread, _ = train(spec, config, small_mnist)
-    for a, b in zip(in_process.network.parameters(), on_thread.network.parameters()):
-        np.testing.assert_array_equal(a.value, b.value)

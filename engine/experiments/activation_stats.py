@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..layers import ACTIVATIONS, Affine
-from ..network import Network
+from ..nn.layers import ACTIVATIONS, Affine
+from ..nn.network import Network
 
 # The four starting points the book compares: (label, engine init scheme, std for "std").
 INITIALISATIONS = (("std 1", "std", 1.0), ("std 0.01", "std", 0.01), ("Xavier", "xavier", 0.0), ("He", "he", 0.0))

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..builders import ModelSpec
-from ..datasets import Dataset, train_validation_split
-from ..optimizers import DEFAULT_LR
-from ..trainer import TrainConfig, Trainer
+from ..nn.builders import ModelSpec
+from ..data.datasets import Dataset, train_validation_split
+from ..nn.optimizers import DEFAULT_LR
+from ..training.records import TrainConfig
+from ..training.trainer import Trainer
 
 
 @dataclass(frozen=True)

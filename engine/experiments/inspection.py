@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..datasets import to_float
-from ..gradcheck import numerical_gradient, relative_error
-from ..layers import Affine, BatchNorm, Conv2D, Dropout, Flatten, Reshape
-from ..layers.activations import ACTIVATIONS
-from ..metrics import confusion_matrix
-from ..network import Network
+from ..data.datasets import to_float
+from ..nn.gradcheck import numerical_gradient, relative_error
+from ..nn.layers import Affine, BatchNorm, Conv2D, Dropout, Flatten, Reshape
+from ..nn.layers.activations import ACTIVATIONS
+from ..training.metrics import confusion_matrix
+from ..nn.network import Network
 
 
 @dataclass

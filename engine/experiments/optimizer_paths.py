@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..layers import Parameter
-from ..optimizers import OPTIMIZERS
+from ..nn.layers import Parameter
+from ..nn.optimizers import OPTIMIZERS
 from .surfaces import Surface
 
 # Beyond this distance from the origin a path has left any plot: call it diverged.

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..builders import ModelSpec
-from ..datasets import Dataset, to_float
-from ..optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from ..nn.builders import ModelSpec
+from ..data.datasets import Dataset, to_float
+from ..nn.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
 
 StepCallback = Callable[[int, dict[str, float]], None]
 BOOK_MLP = ModelSpec(hidden=(100, 100))   # smaller than the book's five layers of 100, to keep it quick

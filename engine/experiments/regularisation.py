@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..builders import ModelSpec
-from ..datasets import Dataset, Split, to_float, train_validation_split
-from ..trainer import EpochReport, TrainConfig, Trainer
+from ..nn.builders import ModelSpec
+from ..data.datasets import Dataset, Split, to_float, train_validation_split
+from ..training.records import EpochReport, TrainConfig
+from ..training.trainer import Trainer
 
 
 @dataclass(frozen=True)

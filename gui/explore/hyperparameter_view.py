@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.builders import ModelSpec
-from engine.datasets import load_mnist
+from engine.nn.builders import ModelSpec
+from engine.data.datasets import load_mnist
 from engine.experiments.hyperparameter_search import (
     SearchSetup,
     SearchSpace,
@@ -33,7 +33,7 @@ from engine.experiments.hyperparameter_search import (
     default_space,
     random_search,
 )
-from engine.optimizers import OPTIMIZERS
+from engine.nn.optimizers import OPTIMIZERS
 
 from ..spin_box import spin_box
 from ..theme import ACCENT, BAD

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QProgressBar, QTabWidget
 
-from engine.datasets import load_mnist, to_float
+from engine.data.datasets import load_mnist, to_float
 from engine.experiments.inspection import activation_maps, gradient_check, predict_test_set
 
 from ..model_library import ModelEntry

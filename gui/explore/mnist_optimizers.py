@@ -7,10 +7,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
-from engine.builders import ModelSpec
-from engine.datasets import load_mnist
+from engine.nn.builders import ModelSpec
+from engine.data.datasets import load_mnist
 from engine.experiments.optimizers_on_mnist import compare_optimizers
-from engine.optimizers import DEFAULT_LR, OPTIMIZERS
+from engine.nn.optimizers import DEFAULT_LR, OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from engine.experiments.optimizer_paths import OptimizerPath, optimizer_paths
 from engine.experiments.surfaces import SURFACES, Surface
-from engine.optimizers import OPTIMIZERS
+from engine.nn.optimizers import OPTIMIZERS
 
 from ..theme import MUTED, SERIES
 from .common import ExploreView

@@ -7,9 +7,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QVBoxLayout
 
-from engine.datasets import load_mnist
+from engine.data.datasets import load_mnist
 from engine.experiments.regularisation import OverfitSetup, default_regularisers, regularisation_runs
-from engine.optimizers import OPTIMIZERS
+from engine.nn.optimizers import OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.experiments.inspection import FirstLayer, first_layer_weights, tile
-from engine.network import Network
+from engine.nn.network import Network
 
 from .common import WrappedLabel
 from .plots import DIVERGING, image_item, image_panel, show_image

@@ -2,6 +2,7 @@
 before/after table; the model it started from stays in the library, one click away."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,17 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.datasets import load_mnist
-from engine.finetune import FinetuneConfig, FinetuneOutcome, Finetuning, Scores, split_personal
-from engine.model_file import SavedModel, save_model
-from engine.paths import user_data_dir
-from engine.trainer import EpochReport
+from engine import speed
+from engine.data.datasets import load_mnist
+from engine.training.finetune import FinetuneConfig, FinetuneOutcome, Finetuning, Scores, split_personal
+from engine.storage.model_file import SavedModel, save_model
+from engine.storage.paths import user_data_dir
 
-from ..background import BackgroundJob, JobContext
+from ..background import JobContext
 from ..model_library import ModelEntry, ModelLibrary
 from ..spin_box import spin_box
 from ..theme import BAD, GOOD
-from ..train_tab import StepBundler
+from ..run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
 from ..training_plots import TrainingPlots
 from .sample_keeper import SampleKeeper
 
@@ -42,25 +43,29 @@ MIN_SAMPLES = 4
 ORIGIN = "finetuned"
 
 
+@dataclass(frozen=True)
+class Prepared:
+    train: int          # personal samples trained on
+    holdout: int        # personal samples held out to measure
+
+
+@dataclass(frozen=True)
+class MeasuredBefore:
+    scores: Scores
+
+
 def finetune_job(base: SavedModel, base_name: str, x: np.ndarray, t: np.ndarray, config: FinetuneConfig):
     """What the worker runs: split, load MNIST, measure, fine-tune, measure again."""
     def run(ctx: JobContext) -> FinetuneOutcome | None:
         personal = split_personal(x, t, config.holdout, config.seed)
         tuning = Finetuning(base, personal, load_mnist(), config, base_name)
-        ctx.on_cancel(tuning.trainer.stop)
-        ctx.report(("started", tuning.trainer, len(personal.train), len(personal.holdout)))
-        ctx.report(("before", tuning.measure_before()))
-        bundler = StepBundler(ctx.report)
-
-        def on_epoch(report: EpochReport) -> None:
-            bundler.flush()
-            ctx.report(("epoch", report))
-
-        result = tuning.trainer.run(on_step=bundler.add, on_epoch=on_epoch)
-        bundler.flush()
+        speed.accelerate(tuning.trainer)
+        ctx.report(Prepared(len(personal.train), len(personal.holdout)))
+        ctx.report(MeasuredBefore(tuning.measure_before()))
+        result = run_trainer(ctx, tuning.trainer)
         if ctx.abandoned:
             return None
-        ctx.report(("measuring", None))
+        ctx.report(Measuring("after"))
         return tuning.finish(result)
     return run
 
@@ -77,8 +82,11 @@ class FinetunePanel(QWidget):
         super().__init__(parent)
         self.library, self.keeper, self.settings = library, keeper, settings
         self.plots = TrainingPlots()
-        self._job: BackgroundJob | None = None
-        self._trainer = None
+        self.run = RunController(self)
+        self.run.progressed.connect(self._on_progress)
+        self.run.finished.connect(self._on_finished)
+        self.run.failed.connect(self._on_failed)
+        self.run.stateChanged.connect(self._on_state)
         self._base_entry: ModelEntry | None = None
         self._tuned_entry: ModelEntry | None = None
         self._build()
@@ -176,7 +184,7 @@ class FinetunePanel(QWidget):
 
     # State.
     def is_running(self) -> bool:
-        return self._job is not None
+        return self.run.is_running()
 
     def _update_buttons(self, *_) -> None:
         running = self.is_running()
@@ -214,27 +222,17 @@ class FinetunePanel(QWidget):
         self.settings.setValue("finetune/epochs", config.epochs)
         self.settings.setValue("finetune/lr", self.lr.value())
         self._base_entry = entry
-        self._trainer = None
         for row in range(2):
             for column in range(2):
                 self._set_cell(row, column, None)
         self.plots.begin_run()
         self.progress.setRange(0, 0)
         self.progress.setFormat("Loading MNIST and measuring…")
-        job = BackgroundJob(finetune_job(entry.model, entry.name, x, t, config), self)
-        job.progressed.connect(self._on_progress)
-        job.succeeded.connect(self._on_finished)
-        job.failed.connect(self._on_failed)
-        job.ended.connect(self._on_job_ended)
-        self._job = job
-        self._update_buttons()
-        job.start()
+        self.run.start(finetune_job(entry.model, entry.name, x, t, config))
         self.status.emit(f"Fine-tuning {entry.name} on {len(t)} samples of yours mixed with MNIST…")
 
     def stop(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
-            self.progress.setFormat("Stopping after this batch…")
+        self.run.stop()
 
     def _base_index(self) -> int:
         """Where the model the fine-tuning started from is in the library (-1: gone)."""
@@ -247,34 +245,30 @@ class FinetunePanel(QWidget):
             self.status.emit(f"Using {self._base_entry.name} again; the fine-tuned model stays in the model list.")
 
     def shutdown(self) -> None:
-        if self._job is not None:
-            self._job.context.abandoned = True
-            self._job.shutdown()
+        self.plots.stop()
+        self.run.shutdown()
 
     # What the worker reports.
-    def _on_progress(self, message) -> None:
-        kind = message[0]
-        if kind == "started":
-            _, self._trainer, train, holdout = message
-            self.table.setVerticalHeaderLabels([f"{holdout} held-out samples of yours", "MNIST test set (10,000)"])
-            self._fit_table()
-            self.progress.setFormat(f"Measuring before (training on {train} samples)…")
-        elif kind == "before":
-            scores: Scores = message[1]
-            self._set_cell(0, 0, scores.personal)
-            self._set_cell(1, 0, scores.mnist)
-            self.progress.setRange(0, self._trainer.total_steps)
-            self.plots.plan(self._trainer.total_steps, self._trainer.config.epochs)
-            self.progress.setFormat("Fine-tuning: step %v of %m")
-        elif kind == "steps":
-            _, steps, losses = message       # steps count from 1: "after step n"
-            self.plots.add_steps(steps, losses)
-            self.progress.setValue(int(steps[-1]))
-        elif kind == "epoch":
-            report: EpochReport = message[1]
-            self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
-        elif kind == "measuring":
-            self.progress.setFormat("Measuring after…")
+    def _on_progress(self, event) -> None:
+        match event:
+            case Prepared(train=train, holdout=holdout):
+                self.table.setVerticalHeaderLabels([f"{holdout} held-out samples of yours", "MNIST test set (10,000)"])
+                self._fit_table()
+                self.progress.setFormat(f"Measuring before (training on {train} samples)…")
+            case MeasuredBefore(scores=scores):
+                self._set_cell(0, 0, scores.personal)
+                self._set_cell(1, 0, scores.mnist)
+            case RunStarted():
+                self.progress.setRange(0, event.total_steps)
+                self.plots.plan(event.total_steps, event.epochs)
+                self.progress.setFormat("Fine-tuning: step %v of %m")
+            case StepsDone():
+                self.plots.add_steps(event.steps, event.losses)
+                self.progress.setValue(int(event.steps[-1]))
+            case EpochDone(report=report):
+                self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
+            case Measuring(what=what):
+                self.progress.setFormat(f"Measuring {what}…")
 
     def _on_finished(self, outcome: FinetuneOutcome | None) -> None:
         if outcome is None:
@@ -302,11 +296,11 @@ class FinetunePanel(QWidget):
         self.progress.setFormat("Failed")
         self.error.emit("Fine-tuning could not run", message)
 
-    def _on_job_ended(self) -> None:
-        if self.progress.maximum() == 0:
+    def _on_state(self, state: str) -> None:
+        if state == "stopping":
+            self.progress.setFormat("Stopping after this batch…")
+        elif state == "idle" and self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
-        self._job = None
-        self._trainer = None
         self._update_buttons()
 
     # Saving.

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.preprocess import to_mnist
-from engine.samples import Sample, SampleStore
+from engine.data.preprocess import to_mnist
+from engine.storage.samples import Sample, SampleStore
 
 from ..strokes import render_strokes
 from .label_bar import LabelBar

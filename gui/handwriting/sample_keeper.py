@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.samples import SampleStore
+from engine.storage.samples import SampleStore
 
 from ..background import BackgroundJob
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.samples import SampleStore
+from engine.storage.samples import SampleStore
 
 from ..digit_image import digit_pixmap
 from .labelling import sample_count, samples_of

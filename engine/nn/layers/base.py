@@ -1,4 +1,4 @@
-"""What every layer shares: trainable parameters and the forward/backward protocol."""
+"""What every layer shares: trainable parameters and the forward/backward protocol (book 5.4)."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,32 +19,12 @@ class Parameter:
         return self.value.shape
 
 
-def column_sums(a: np.ndarray, out: np.ndarray) -> None:
-    """out = a.sum(axis=0) for a 2-D array, as a matrix-vector product: numpy's own reduction over
-    the first axis of a tall, narrow array (a bias gradient) is several times slower."""
-    np.matmul(np.ones(a.shape[0], dtype=a.dtype), a, out=out)
-
-
-class Workspace:
-    """Arrays a layer reuses from one training step to the next (same shape every batch), so that
-    the hot path does not allocate, and fault in, fresh megabytes every step. Training only:
-    inference never writes to a layer."""
-
-    def __init__(self):
-        self._arrays: dict[str, np.ndarray] = {}
-
-    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        array = self._arrays.get(name)
-        if array is None or array.shape != shape or array.dtype != dtype:
-            array = self._arrays[name] = np.empty(shape, dtype=dtype)
-        return array
-
-
 class Layer:
     """One step of a network. forward() caches what backward() needs, but only when training,
     so inference never writes to the layer and may run from several threads at once."""
 
-    # False for the first layer of a network: nobody needs the gradient of the input images.
+    # The network clears this on its first layer with weights: the images need no gradient, and
+    # computing it would cost as much as that layer's forward pass. Saliency sets it again.
     input_grad: bool = True
 
     def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import parallel
 from ..init import weight_std
-from .base import Layer, Parameter, column_sums
+from .base import Layer, Parameter
 
 
 class Affine(Layer):
-    """y = x W + b (book 5.6)."""
+    """y = x W + b (book 5.6.2)."""
 
     def __init__(self, n_in: int, n_out: int, init: str = "he", std: float = 0.01,
                  rng: np.random.Generator | None = None, bias: bool = True, dtype=np.float32):
@@ -18,21 +17,21 @@ class Affine(Layer):
         self.W = Parameter(w.astype(dtype))
         # A layer followed by BatchNorm needs no bias: BatchNorm subtracts it again.
         self.b = Parameter(np.zeros(n_out, dtype=dtype), "b", decay=False) if bias else None
-        self._x = None
+        self.x = None
 
     def forward(self, x, train=False):
         if train:
-            self._x = x
-        out = parallel.matmul(x, self.W.value)
+            self.x = x
+        out = x @ self.W.value
         if self.b is not None:
             out += self.b.value
         return out
 
     def backward(self, dout):
-        parallel.matmul(self._x.T, dout, out=self.W.grad)
+        np.matmul(self.x.T, dout, out=self.W.grad)
         if self.b is not None:
-            column_sums(dout, out=self.b.grad)
-        return parallel.matmul(dout, self.W.value.T) if self.input_grad else None
+            np.sum(dout, axis=0, out=self.b.grad)
+        return dout @ self.W.value.T if self.input_grad else None
 
     def parameters(self):
         return [self.W] if self.b is None else [self.W, self.b]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DatasetError
-from .paths import bundled_mnist_dir
+from ..errors import DatasetError
+from ..storage.paths import bundled_mnist_dir
 
 # SHA-256 of the decompressed files, from resources/mnist/README.md.
 MNIST_SHA256 = {
@@ -65,7 +65,7 @@ def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
 
 def write_idx(path: Path, array: np.ndarray) -> None:
     """Write a uint8 array as an (uncompressed) IDX file, atomically."""
-    from .atomic import atomic_write_bytes
+    from ..storage.atomic import atomic_write_bytes
     array = np.ascontiguousarray(array, dtype=np.uint8)
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
     atomic_write_bytes(Path(path), header + array.tobytes())

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelFileError
+from ..nn.builders import ModelSpec
+from ..nn.layers import LAYER_TYPES
+from ..nn.network import Network
+from ..nn.optimizers import OPTIMIZERS, Optimizer
+from ..training.records import History, TrainConfig
+from ..version import __version__
 from .atomic import atomic_open
-from .builders import ModelSpec
-from .errors import ModelFileError
-from .layers import LAYER_TYPES
-from .network import Network
-from .optimizers import OPTIMIZERS, Optimizer
-from .trainer import History, TrainConfig
-from .version import __version__
 
 FORMAT = "scratchnet-model"
 FORMAT_VERSION = 1
@@ -55,9 +55,9 @@ def save_model(path: Path | str, model: SavedModel) -> None:
     optimizer = None
     if model.optimizer is not None:
         opt = model.optimizer
-        name = next(k for k, cls in OPTIMIZERS.items() if type(opt) is cls)
-        optimizer = {"name": name, "t": opt.t, "hyperparameters": opt.hyperparameters(),
-                     "state_scales": opt.state_scales()}
+        # By the rule it follows: a faster twin of a rule (engine/speed) is saved as that rule.
+        name = next(k for cls in type(opt).__mro__ for k, rule in OPTIMIZERS.items() if cls is rule)
+        optimizer = {"name": name, "t": opt.t, "hyperparameters": opt.hyperparameters()}
         arrays.update({f"optimizer/{k}": v for k, v in opt.state_arrays().items()})
     arrays["history/losses"] = np.asarray(model.history.losses, dtype=np.float64)
     meta = {
@@ -154,8 +154,11 @@ def _build(meta: dict, arrays: dict[str, np.ndarray]) -> SavedModel:
         cls = OPTIMIZERS[o["name"]]
         optimizer = cls(network.parameters(), **o["hyperparameters"])
         state = {k.removeprefix("optimizer/"): v for k, v in arrays.items() if k.startswith("optimizer/")}
-        # Files without state_scales keep the published moments (scale 1).
-        optimizer.load_state_arrays(state, int(o["t"]), o.get("state_scales", {}))
+        # Files of ScratchNet 1.0 kept some moments multiplied by a constant (state_scales, e.g. Adam's m
+        # divided by 1 - beta1); they are read back as the rule's own quantities.
+        for name, scale in (o.get("state_scales") or {}).items():
+            state.update({k: v * scale for k, v in state.items() if k.startswith(f"{name}/")})
+        optimizer.load_state_arrays(state, int(o["t"]))
     return SavedModel(
         network=network,
         spec=ModelSpec.from_json(meta["spec"]) if meta.get("spec") else None,

@@ -11,7 +11,7 @@ APP_NAME = "ScratchNet"
 def app_root() -> Path:
     """The folder holding resources/: the repository, or PyInstaller's unpacked bundle."""
     bundle = getattr(sys, "_MEIPASS", None)
-    return Path(bundle) if bundle else Path(__file__).resolve().parent.parent
+    return Path(bundle) if bundle else Path(__file__).resolve().parents[2]
 
 
 def resource(*parts: str) -> Path:

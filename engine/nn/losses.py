@@ -35,10 +35,10 @@ class SoftmaxCrossEntropy:
         self._labels = labels
         return float(-logp[np.arange(len(labels)), labels].mean(dtype=np.float64))
 
-    def backward(self, batch: int | None = None) -> np.ndarray:
-        """The gradient of the mean loss; `batch`: of a larger batch this one is a slice of."""
+    def backward(self) -> np.ndarray:
+        """The gradient of the mean loss with respect to the logits: (softmax(x) - onehot(t)) / N."""
         n = len(self._labels)
-        grad = self._probs.copy()  # (softmax(x) - onehot(t)) / N
+        grad = self._probs.copy()
         grad[np.arange(n), self._labels] -= 1
-        grad /= batch or n
+        grad /= n
         return grad

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .augment import augment
-from .datasets import Dataset, Split, to_float
-from .model_file import SavedModel
-from .optimizers import DEFAULT_LR
-from .samples import holdout_mask
-from .trainer import EpochCallback, StepCallback, TrainConfig, Trainer, TrainResult
+from ..data.augment import Augmentation
+from ..data.datasets import Dataset, Split, to_float
+from ..nn.optimizers import DEFAULT_LR
+from ..storage.model_file import SavedModel
+from ..storage.samples import holdout_mask
+from .records import TrainConfig, TrainResult
+from .trainer import EpochCallback, StepCallback, Trainer
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def mixed_set(personal: Split, mnist: Dataset, config: FinetuneConfig, dtype) ->
         keep[of_digit[:min(wanted, len(of_digit))]] = False     # the subset is in random order already
         copies = np.resize(mine, (wanted, mine.shape[1]))          # repeats `mine` row by row
         if config.augment and wanted > len(mine):
-            copies[len(mine):] = augment(copies[len(mine):], np.random.default_rng([config.seed, 0xA06, int(digit)]))
+            copies[len(mine):] = Augmentation()(copies[len(mine):], np.random.default_rng([config.seed, 0xA06, int(digit)]))
         copies_x.append(copies)
         copies_t.append(np.full(wanted, digit, mnist.train_labels.dtype))
     x = np.concatenate([to_float(mnist.train_images[subset[keep]], dtype), *copies_x])

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.datasets import find_idx_files, load_idx_folder, to_float, write_idx
+from ..data.preprocess import mnist_image
+from ..errors import DatasetError, EngineError
 from .atomic import atomic_open
-from .datasets import find_idx_files, load_idx_folder, to_float, write_idx
-from .errors import DatasetError, EngineError
 from .paths import user_data_dir
-from .preprocess import mnist_image
 
 log = logging.getLogger(__name__)
 

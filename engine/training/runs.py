@@ -5,10 +5,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from .builders import ModelSpec
-from .datasets import Dataset, Split, to_float, train_validation_split
-from .model_file import SavedModel
-from .trainer import TrainConfig, Trainer, TrainResult
+from ..nn.builders import ModelSpec
+from ..data.datasets import Dataset, Split, to_float, train_validation_split
+from ..storage.model_file import SavedModel
+from .records import TrainConfig, TrainResult
+from .trainer import Trainer
 
 
 def splits(dataset: Dataset, config: TrainConfig, dtype=np.float32) -> tuple[Split, Split | None, Split]:
