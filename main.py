@@ -10,7 +10,7 @@ import multiprocessing
 import sys
 
 if __name__ == "__main__":
-    # The process that augments training batches (engine/batch_process.py) starts as a new run of this
+    # The process that augments training batches (engine/speed/augment_processes.py) starts as a new run of this
     # program. In the executable, freeze_support() turns that run into the child; everything else is
     # imported below it, so that the child, which imports this file too, loads nothing it does not use.
     multiprocessing.freeze_support()

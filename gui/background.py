@@ -131,6 +131,10 @@ class BackgroundJob(QObject):
     def is_running(self) -> bool:
         return self._running
 
+    def thread_finished(self) -> bool:
+        """Whether the job's thread has ended (is_running() learns it once the event loop runs)."""
+        return self._thread.isFinished()
+
     def cancel(self) -> None:
         self.context.cancel()
 

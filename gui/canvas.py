@@ -56,6 +56,10 @@ class DrawingCanvas(QWidget):
     def is_blank(self) -> bool:
         return not self._strokes and not self._current
 
+    def is_drawing(self) -> bool:
+        """Whether a stroke is under way (the button still down)."""
+        return self._current is not None
+
     def clear(self) -> None:
         if self.is_blank():
             return

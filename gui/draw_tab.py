@@ -41,7 +41,7 @@ class DrawTab(QWidget):
         self.canvas = DrawingCanvas()
         self.predictor = LivePredictor(self)
         self._probabilities = np.zeros(10)
-        self._shown_revision = -1
+        self.shown_revision = -1
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self.request_prediction)
         self._build()
@@ -53,7 +53,7 @@ class DrawTab(QWidget):
         self._fill_models()
         pen = float(settings.value("draw/pen_width", self.canvas.pen_width()))
         self.canvas.set_pen_width(pen)
-        self._pen_slider.setValue(round(pen * 1000))
+        self.pen_slider.setValue(round(pen * 1000))
 
     # Layout.
     def _build(self) -> None:
@@ -63,17 +63,17 @@ class DrawTab(QWidget):
         undo = QPushButton("Undo")
         undo.setToolTip(f"Undo the last stroke ({QKeySequence(QKeySequence.StandardKey.Undo).toString(QKeySequence.SequenceFormat.NativeText)})")
         undo.clicked.connect(self.canvas.undo)
-        self._pen_slider = QSlider(Qt.Orientation.Horizontal)
-        self._pen_slider.setRange(*(round(v * 1000) for v in PEN_WIDTH_RANGE))
-        self._pen_slider.setToolTip("Pen width. MNIST digits have strokes of about 2 of their 20 pixels.")
-        self._pen_slider.valueChanged.connect(self._on_pen_width)
-        self._pen_slider.setMaximumWidth(160)
+        self.pen_slider = QSlider(Qt.Orientation.Horizontal)
+        self.pen_slider.setRange(*(round(v * 1000) for v in PEN_WIDTH_RANGE))
+        self.pen_slider.setToolTip("Pen width. MNIST digits have strokes of about 2 of their 20 pixels.")
+        self.pen_slider.valueChanged.connect(self._on_pen_width)
+        self.pen_slider.setMaximumWidth(160)
         tools = QHBoxLayout()
         tools.addWidget(clear)
         tools.addWidget(undo)
         tools.addStretch(1)
         tools.addWidget(QLabel("Pen"))
-        tools.addWidget(self._pen_slider)
+        tools.addWidget(self.pen_slider)
 
         self.canvas_column = QVBoxLayout()
         self.canvas_column.addWidget(self.canvas, 1)
@@ -87,28 +87,28 @@ class DrawTab(QWidget):
         open_button = QPushButton("Open…")
         open_button.setToolTip("Use a model file (.npz) saved by ScratchNet")
         open_button.clicked.connect(self.open_model_dialog)
-        self._model_info = QLabel()
-        self._model_info.setWordWrap(True)
-        self._model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_info = QLabel()
+        self.model_info.setWordWrap(True)
+        self.model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         model_box = QGroupBox("Model")
         model_layout = QGridLayout(model_box)
         model_layout.addWidget(self._model_combo, 0, 0)
         model_layout.addWidget(open_button, 0, 1)
-        model_layout.addWidget(self._model_info, 1, 0, 1, 2)
+        model_layout.addWidget(self.model_info, 1, 0, 1, 2)
         model_layout.setColumnStretch(0, 1)
 
         # The verdict and what the network sees.
-        self._digit_label = QLabel("–")
-        self._digit_label.setFont(big_font(self, 5.0))
-        self._digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._digit_label.setMinimumWidth(110)
-        self._digit_label.setAccessibleName("Predicted digit")
+        self.digit_label = QLabel("–")
+        self.digit_label.setFont(big_font(self, 5.0))
+        self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.digit_label.setMinimumWidth(110)
+        self.digit_label.setAccessibleName("Predicted digit")
         self._confidence_label = QLabel("Draw a digit")
         self._confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._confidence_label.setFont(big_font(self, 1.15, bold=False))
         verdict = QVBoxLayout()
         verdict.addStretch(1)
-        verdict.addWidget(self._digit_label)
+        verdict.addWidget(self.digit_label)
         verdict.addWidget(self._confidence_label)
         verdict.addStretch(1)
         self._preview = QLabel()
@@ -151,8 +151,8 @@ class DrawTab(QWidget):
 
     def _on_model_changed(self, entry: ModelEntry) -> None:
         self._model_combo.setCurrentIndex(self.library.active_index())
-        self._model_info.setText(entry.summary())
-        self._shown_revision = -1
+        self.model_info.setText(entry.summary())
+        self.shown_revision = -1
         self.request_prediction()
 
     def open_model_dialog(self) -> None:
@@ -193,23 +193,23 @@ class DrawTab(QWidget):
         self.predictor.request(revision, self._network(), self.canvas.render_image())
 
     def _show(self, revision: int, probabilities, field) -> None:
-        if revision < self._shown_revision:
+        if revision < self.shown_revision:
             return  # an older result overtaken by a newer one
-        self._shown_revision = revision
+        self.shown_revision = revision
         self._probabilities = np.zeros(10) if probabilities is None else np.asarray(probabilities, dtype=float)
         self.chart.set_probabilities(probabilities)
         self._preview.setPixmap(digit_pixmap(field, PREVIEW_SIDE))
         if probabilities is None:
-            self._digit_label.setText("–")
+            self.digit_label.setText("–")
             self._confidence_label.setText("Draw a digit" if self.canvas.is_blank() else "No digit found")
         else:
             digit = int(np.argmax(probabilities))
-            self._digit_label.setText(str(digit))
+            self.digit_label.setText(str(digit))
             self._confidence_label.setText(f"{probabilities[digit]:.1%} sure")
 
     def current_probabilities(self) -> np.ndarray:
         """What the tab shows; if the drawing changed since, the prediction is brought up to date first."""
-        if self.canvas.revision() != self._shown_revision:
+        if self.canvas.revision() != self.shown_revision:
             if self.canvas.is_blank():
                 self._show(self.canvas.revision(), None, np.zeros((28, 28), np.float32))
             else:

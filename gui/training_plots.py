@@ -122,6 +122,10 @@ class TrainingPlots(QWidget):
             self.accuracy_plot.getPlotItem().setYRange(min(np.floor((low - 0.01) * 20) / 20, 0.95), 1.0,
                                                        padding=0.02)
 
+    def hints(self) -> list:
+        """The text items that say what will appear in each plot before a run (loss, accuracy)."""
+        return list(self._hints)
+
     def showing_hints(self) -> bool:
         """Whether the plots still say what will appear in them (no run has started)."""
         return all(hint.isVisible() for hint in self._hints)

@@ -51,10 +51,10 @@ def test_training_works_offline_on_the_bundled_mnist(tmp_path, isolated_home):
 
 def test_augmented_batches_come_from_child_processes_of_the_executable(tmp_path, isolated_home):
     """The frozen program starts its batch processes as new runs of itself (main.py's
-    freeze_support); had they failed to start, the batches would come from a thread, with a warning."""
+    freeze_support); had they failed to start, the training thread would make them, with a warning."""
     out = tmp_path / "augmented.npz"
     proc = run("train", "--hidden", "16", "--epochs", "1", "--train-size", "3000", "--validation", "500",
                "--augment", "--out", out, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert out.exists() and "Test accuracy" in proc.stderr
-    assert "on a thread instead" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "on the training thread instead" not in proc.stderr and "Traceback" not in proc.stderr

@@ -18,7 +18,7 @@ def shown(window):
 def wait_for_live_prediction(qtbot, window):
     """Wait until the worker's result for the current drawing is on screen."""
     tab = window.draw_tab
-    qtbot.waitUntil(lambda: tab._shown_revision == tab.canvas.revision() and not tab.predictor.busy(), timeout=5000)
+    qtbot.waitUntil(lambda: tab.shown_revision == tab.canvas.revision() and not tab.predictor.busy(), timeout=5000)
 
 
 def test_blank_canvas_predicts_nothing(window):
@@ -35,7 +35,7 @@ def test_drawing_updates_the_prediction_to_the_engines_answer(window, qtbot):
     np.testing.assert_allclose(shown(window), expected, rtol=1e-5, atol=1e-7)  # via the worker thread
     np.testing.assert_allclose(window.current_probabilities(), expected, rtol=1e-5, atol=1e-7)
     assert int(np.argmax(expected)) == 7
-    assert window.draw_tab._digit_label.text() == "7"
+    assert window.draw_tab.digit_label.text() == "7"
     vector = window.canvas.mnist_vector()
     assert vector.shape == (784,) and vector.dtype == np.float32 and 0 <= vector.min() and vector.max() <= 1
 
@@ -51,7 +51,7 @@ def test_probabilities_update_during_a_stroke(window, qtbot):
         QTest.mouseMove(canvas, to_widget(canvas, 0.5, y))
         qtbot.wait(10)
     qtbot.waitUntil(lambda: any(p is not None for p in updates), timeout=3000)
-    assert not canvas.strokes() == []  and canvas._current is not None   # still mid-stroke
+    assert not canvas.strokes() == []  and canvas.is_drawing()   # still mid-stroke
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, 0.5, 0.85))
     wait_for_live_prediction(qtbot, window)
     assert int(np.argmax(shown(window))) == 1
@@ -88,7 +88,7 @@ def test_undo_and_clear(window, qtbot):
     QTest.mouseClick(canvas, Qt.MouseButton.RightButton)
     assert canvas.is_blank()
     wait_for_live_prediction(qtbot, window)
-    assert window.draw_tab._digit_label.text() == "–"
+    assert window.draw_tab.digit_label.text() == "–"
 
 
 def test_a_bad_model_file_shows_an_error_and_keeps_the_model(window, qtbot, tmp_path):
@@ -114,13 +114,13 @@ def test_opening_a_model_file_switches_to_it(window, qtbot, tmp_path):
     assert window.library.active.path == path
     expected = load_model(path).network.predict_proba(window.canvas.mnist_vector())
     np.testing.assert_allclose(window.current_probabilities(), expected, rtol=1e-5, atol=1e-7)
-    assert "MLP 784-100-10" in window.draw_tab._model_info.text()
+    assert "MLP 784-100-10" in window.draw_tab.model_info.text()
 
 
 def test_pen_width_is_remembered(qtbot):
     first = MainWindow()
     qtbot.addWidget(first)
-    first.draw_tab._pen_slider.setValue(80)
+    first.draw_tab.pen_slider.setValue(80)
     first.resize(700, 500)     # the offscreen screen is 800x600
     first.close()
     second = MainWindow()

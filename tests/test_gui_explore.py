@@ -48,7 +48,7 @@ def test_the_optimizer_playground_draws_the_engines_steps(window, qtbot, tmp_pat
         x, y = item.getData()
         expected = by_hand(bowl, name, bowl.learning_rates[name], bowl.steps, bowl.start)
         np.testing.assert_array_equal(np.column_stack([x, y]), expected)
-    assert all(view._contour_items[name] for name in OPTIMIZERS)
+    assert all(view.contours(name) for name in OPTIMIZERS)
     save(window, tmp_path / "shots", "playground")
 
     view.rates["sgd"].setValue(0.5)                      # a new rate re-runs after a short pause
@@ -256,9 +256,9 @@ def test_closing_the_window_mid_run_stops_every_worker(window, qtbot):
     mnist_view.steps.setValue(5000)
     mnist_view.start()
     qtbot.waitUntil(lambda: bool(regularisation.curves) and len(regularisation.curves[0]) > 2, timeout=WAIT)
-    jobs = list(regularisation._jobs) + list(mnist_view._jobs)
+    jobs = regularisation.jobs() + mnist_view.jobs()
     assert jobs and all(job.is_running() for job in jobs)
     started = time.monotonic()
     window.close()
     assert time.monotonic() - started < 10
-    assert all(not job._thread.isRunning() for job in jobs)
+    assert all(job.thread_finished() for job in jobs)

@@ -25,7 +25,7 @@ def test_a_tiny_run_delivers_plot_points_epochs_and_a_model(window, qtbot):
     # Before any run, the empty plots say what will appear in them, in the middle of each plot.
     plots = window.train_tab.plots
     assert plots.showing_hints()
-    for hint, plot in zip(plots._hints, (plots.loss_plot, plots.accuracy_plot)):
+    for hint, plot in zip(plots.hints(), (plots.loss_plot, plots.accuracy_plot)):
         view = plot.getPlotItem().getViewBox()
         centre = hint.mapToItem(view, hint.boundingRect().center())
         assert abs(centre.x() - view.width() / 2) < 2 and abs(centre.y() - view.height() / 2) < 2

@@ -1,27 +1,56 @@
-"""Update rules written with their scratch arrays kept and every operation in place: the same
-arithmetic as engine/nn/optimizers.py, without allocating a temporary per operation."""
+"""Adam's update in place over one flat buffer: the arithmetic of engine/nn/optimizers.py's Adam,
+without a temporary array per operation and without a round of NumPy calls per parameter.
+
+fused() moves the parameters' values and gradients, and Adam's m and v, into flat buffers, and makes
+each Parameter's arrays and each state array a view into them; the network, the optimizer's
+state_arrays() and the model file see the same numbers as before."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from ..nn.optimizers import Adam, Optimizer
+from ..nn.layers import Parameter
+from ..nn.optimizers import FLUSH_EVERY, Adam, Optimizer
+
+
+def flatten(arrays: list[np.ndarray], dtype) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One flat buffer holding `arrays` one after the other, and a view of it shaped like each."""
+    flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
+    views, start = [], 0
+    for a in arrays:
+        view = flat[start:start + a.size].reshape(a.shape)
+        view[...] = a
+        views.append(view)
+        start += a.size
+    return flat, views
 
 
 class FusedAdam(Adam):
-    """Adam's update in place. With s = sqrt(1 - beta2^t), Algorithm 1's
-    m_hat / (sqrt(v_hat) + eps) is s / (1 - beta1^t) * m / (sqrt(v) + eps * s), the same number."""
+    """With s = sqrt(1 - beta2^t), Algorithm 1's m_hat / (sqrt(v_hat) + eps) is
+    s / (1 - beta1^t) * m / (sqrt(v) + eps * s): the same number in fewer passes."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._scratch: dict[int, np.ndarray] = {}
+    def __init__(self, params: list[Parameter], lr: float, **hyperparameters):
+        super().__init__(params, lr, **hyperparameters)
+        self._gather()
 
-    def update(self, w, g, m, v):
-        tmp = self._scratch.get(id(w))
-        if tmp is None or tmp.shape != w.shape:
-            tmp = self._scratch[id(w)] = np.empty_like(w)
-        b1, b2, t = self.beta1, self.beta2, self.t
+    def _gather(self) -> None:
+        dtype = np.result_type(*(p.value.dtype for p in self.params)) if self.params else np.float32
+        self.values, views = flatten([p.value for p in self.params], dtype)
+        self.grads, grads = flatten([p.grad for p in self.params], dtype)
+        for p, value, grad in zip(self.params, views, grads):
+            p.value, p.grad = value, grad
+        self.m, self.state["m"] = flatten(self.state["m"], dtype)
+        self.v, self.state["v"] = flatten(self.state["v"], dtype)
+        self.decayed = np.concatenate([np.full(p.value.size, p.decay) for p in self.params]) if self.params else None
+        self.tmp = np.empty_like(self.values)
+
+    def step(self) -> None:
+        self.t += 1
+        g = self.grads
+        if self.weight_decay:
+            g = g + self.weight_decay * self.values * self.decayed
+        b1, b2, t, tmp, m, v = self.beta1, self.beta2, self.t, self.tmp, self.m, self.v
         s = math.sqrt(1 - b2 ** t)
         np.subtract(g, m, out=tmp)      # m += (1 - b1) * (g - m)
         tmp *= 1 - b1
@@ -34,19 +63,18 @@ class FusedAdam(Adam):
         tmp += self.eps * s
         np.divide(m, tmp, out=tmp)
         tmp *= self.lr * s / (1 - b1 ** t)
-        w -= tmp
-
-
-FUSED: dict[type[Optimizer], type[Optimizer]] = {Adam: FusedAdam}
+        self.values -= tmp
+        if self.t % FLUSH_EVERY == 0:
+            for array in (m, v):
+                array[np.abs(array) < np.finfo(array.dtype).tiny] = 0
 
 
 def fused(optimizer: Optimizer) -> Optimizer:
-    """The fused twin of an optimizer, on the same parameters and the same state (the very arrays),
-    or the optimizer itself if its rule has none."""
-    cls = FUSED.get(type(optimizer))
-    if cls is None:
+    """The fused twin of an optimizer, on the same parameters, state and step count, or the
+    optimizer itself if its rule has none."""
+    if type(optimizer) is not Adam:
         return optimizer
-    twin = cls.__new__(cls)
+    twin = FusedAdam.__new__(FusedAdam)
     twin.__dict__.update(vars(optimizer))
-    twin._scratch = {}
+    twin._gather()
     return twin

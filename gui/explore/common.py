@@ -139,6 +139,10 @@ class ExploreView(QWidget):
         if job is not None:
             job.cancel()
 
+    def jobs(self) -> list[BackgroundJob]:
+        """The runs not yet ended, in any slot."""
+        return list(self._jobs)
+
     def busy(self, slot: str | None = None) -> bool:
         """Whether a run is going in the slot (in any slot when None)."""
         jobs = self._current.values() if slot is None else [self._current.get(slot)]

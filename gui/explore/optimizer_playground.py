@@ -196,6 +196,10 @@ class OptimizerPlayground(ExploreView):
 
         self.run(job, on_done=self._show_paths)
 
+    def contours(self, name: str) -> list[pg.PlotDataItem]:
+        """The contour lines drawn in the plot of optimizer `name`."""
+        return list(self._contour_items[name])
+
     def _draw_contours(self) -> None:
         lines = self._contours.get(self.surface.key)
         pen = pg.mkPen(MUTED, width=1)
