@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from ..nn.layers import Affine
 from ..training.trainer import Trainer
 from . import augment_processes, threads
 from .data_parallel import ParallelGradient, splittable
@@ -22,6 +23,9 @@ from .threads import set_threads, usable_cores
 # A training batch is cut into slices only when each slice's layer outputs hold at least this many
 # numbers: handing a slice to another thread and back costs about 0.1 ms.
 MIN_VALUES_PER_SLICE = 1_000_000
+# An unsliced network's products go to BLAS's threads only if one has at least this many
+# multiply-adds: waking them costs more than a smaller product gains.
+MIN_BLAS_THREADED_PRODUCT = 10_000_000
 
 
 def slices_worth(trainer: Trainer) -> int:
@@ -31,6 +35,12 @@ def slices_worth(trainer: Trainer) -> int:
         return 1
     per_batch = trainer.config.batch_size * sum(math.prod(shape) for shape in network.output_shapes())
     return max(1, min(threads.threads(), trainer.config.batch_size, per_batch // MIN_VALUES_PER_SLICE))
+
+
+def largest_product(trainer: Trainer) -> int:
+    """Multiply-adds of the largest dense layer's product in a training batch."""
+    return max((trainer.config.batch_size * layer.n_in * layer.n_out for layer in trainer.network.layers
+                if isinstance(layer, Affine)), default=0)
 
 
 def accelerate(trainer: Trainer) -> Trainer:
@@ -43,7 +53,7 @@ def accelerate(trainer: Trainer) -> Trainer:
         trainer.batch_source = augment_processes.ahead
     network, count = trainer.network, slices_worth(trainer)
     trainer.gradient = ParallelGradient(network, count, training_layers(network.layers))
-    if count == 1 and threads.threads() > 1 and not augmenting:
+    if count == 1 and threads.threads() > 1 and not augmenting and largest_product(trainer) >= MIN_BLAS_THREADED_PRODUCT:
         # BLAS's threads would compete with the child processes augmenting the batches.
         trainer.gradient = threads.OnBlasThreads(trainer.gradient)
     trainer.optimizer = fused(trainer.optimizer)
