@@ -14,5 +14,10 @@ if __name__ == "__main__":
     # program. In the executable, freeze_support() turns that run into the child; everything else is
     # imported below it, so that the child, which imports this file too, loads nothing it does not use.
     multiprocessing.freeze_support()
-    from cli.main import main
-    sys.exit(main())
+    try:
+        from cli.main import main
+        code = main()
+    except KeyboardInterrupt:   # Ctrl+C while the program is still loading
+        print("interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)

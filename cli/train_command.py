@@ -13,7 +13,7 @@ from engine.training.records import EpochReport, TrainResult
 from engine.training.trainer import Trainer
 from engine.training.runs import new_trainer, resume_trainer, to_saved_model
 
-from .options import model_spec, train_config
+from .options import model_spec, out_path, train_config
 
 
 def format_epoch(r: EpochReport, validation_name: str = "validation") -> str:
@@ -50,6 +50,7 @@ def run_with_progress(trainer: Trainer, validation_name: str = "validation") -> 
 
 
 def run(args) -> int:
+    out = out_path(args.out)
     try:
         if args.resume:
             saved = load_model(args.resume)
@@ -76,6 +77,6 @@ def run(args) -> int:
         print(f"error: {result.message}", file=sys.stderr)
         return 1
     model = to_saved_model(trainer, spec, dataset.name)
-    save_model(args.out, model)
-    print(f"Test accuracy {model.test_accuracy:.2%}. Saved to {args.out}", file=sys.stderr)
+    saved_to = save_model(out, model)
+    print(f"Test accuracy {model.test_accuracy:.2%}. Saved to {saved_to}", file=sys.stderr)
     return 0 if result is not None else 130
