@@ -25,7 +25,7 @@ FORMAT_VERSION = 1
 META_KEY = "meta.json"
 MAX_FILE_BYTES = 2 ** 33         # 8 GiB; the record and each array are bounded on their own too
 MAX_RECORD_BYTES = 2 ** 24
-MAX_STEPS = 2 ** 26              # losses kept, one per step
+MAX_STEPS = 2 ** 23              # losses kept, one per step: 64 MB, 140 epochs at batch 1
 
 
 @dataclass

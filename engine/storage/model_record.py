@@ -110,7 +110,7 @@ def check_record(meta: dict) -> ModelRecord:
         record.spec = ModelSpec.from_json(meta["spec"])
     if meta.get("train_config") is not None:
         record.train_config = TrainConfig.from_json(meta["train_config"])
-    record.epochs = History.from_json(_object(meta.get("history") or {}, "the history")).epochs
+    record.epochs = History.from_json(_object(_given(meta, "history", {}), "the history")).epochs
     if meta.get("test_accuracy") is not None:
         record.test_accuracy = checks.real(meta["test_accuracy"], "the test accuracy", 0, 1)
     if meta.get("optimizer"):
@@ -120,8 +120,14 @@ def check_record(meta: dict) -> ModelRecord:
     if not isinstance(dataset, str) or len(dataset) > 200:
         raise ValueError("the dataset's name must be a text of at most 200 characters")
     record.dataset = dataset
-    record.notes = _object(meta.get("notes") or {}, "the notes")
+    record.notes = _object(_given(meta, "notes", {}), "the notes")
     return record
+
+
+def _given(meta: dict, key: str, default):
+    """meta[key], or `default` when it is absent or null (an empty list is not absent: it is wrong)."""
+    value = meta.get(key)
+    return default if value is None else value
 
 
 def _object(value, what: str) -> dict:

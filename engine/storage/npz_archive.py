@@ -79,8 +79,9 @@ class NpzArchive:
                 if f.read(1) or len(data) != nbytes:   # reading to the end checks the CRC
                     raise ValueError("its size does not match its header")
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, SyntaxError, TypeError) as e:
-            raise self.error(f"{self.name} is damaged or truncated: {key} cannot be read "
-                             f"({type(e).__name__}: {e})") from None
+            # NumPy's messages may advise loading with pickle, which a user must never be told to do.
+            detail = "its header is damaged" if "pickle" in str(e) else f"{type(e).__name__}: {e}"
+            raise self.error(f"{self.name} is damaged or truncated: {key} cannot be read ({detail})") from None
         return np.frombuffer(data, dtype).reshape(declared, order="F" if fortran else "C")
 
     def record(self, key: str, max_bytes: int, label: str = "record") -> dict:
