@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -78,7 +79,8 @@ class NpzArchive:
                 data = f.read(nbytes)
                 if f.read(1) or len(data) != nbytes:   # reading to the end checks the CRC
                     raise ValueError("its size does not match its header")
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, SyntaxError, TypeError) as e:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError,
+                SyntaxError, tokenize.TokenError, RecursionError, MemoryError) as e:   # the last: a header's literal
             # NumPy's messages may advise loading with pickle, which a user must never be told to do.
             detail = "its header is damaged" if "pickle" in str(e) else f"{type(e).__name__}: {e}"
             raise self.error(f"{self.name} is damaged or truncated: {key} cannot be read ({detail})") from None
