@@ -73,11 +73,15 @@ COMMANDS = {
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, handled as Ctrl+C is: the command stops between two steps and a save under way
-    removes its temporary file, instead of the process vanishing mid-write."""
+    """SIGTERM, handled as Ctrl+C is: training stops between two steps (and saves what it has), a
+    save under way removes its temporary file, instead of the process vanishing mid-write."""
+
+
+_terminated: list[int] = []
 
 
 def _terminate(signum, frame) -> None:
+    _terminated.append(signum)
     raise Terminated()
 
 
@@ -92,12 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     import importlib
 
     from engine.errors import EngineError
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+    handles_signals = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if handles_signals else None
+    _terminated.clear()
     try:
         code = importlib.import_module(COMMANDS[args.command]).run(args)
         sys.stdout.flush()   # inside the try: a closed pipe is met here, not at exit
-        return code
+        return 143 if _terminated else code
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -112,3 +117,6 @@ def main(argv: list[str] | None = None) -> int:
         # Python would try to flush the pipe again at exit and complain; stdout goes nowhere now.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    finally:
+        if handles_signals and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
