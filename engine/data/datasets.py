@@ -155,8 +155,8 @@ def load_idx_folder(folder: Path | str, checksums: dict[str, str] | None = None,
     `checksums` (default: the folder's SHA256SUMS, if any) names."""
     folder = Path(folder)
     checksums = read_checksums(folder) if checksums is None else checksums
-    arrays = {}
-    for role, path in find_idx_files(folder).items():
+    arrays, files = {}, find_idx_files(folder)
+    for role, path in files.items():
         data = read_idx_bytes(path)
         stem = path.name.removesuffix(".gz")
         if stem in checksums and hashlib.sha256(data).hexdigest() != checksums[stem]:
@@ -164,17 +164,18 @@ def load_idx_folder(folder: Path | str, checksums: dict[str, str] | None = None,
         arrays[role] = parse_idx(data, path.name)
     for part in ("train", "test"):
         images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
+        image_file, label_file = files[f"{part}_images"].name, files[f"{part}_labels"].name
         if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
-            raise DatasetError(f"{part} images must be 28x28 uint8, got shape {images.shape} {images.dtype}")
+            raise DatasetError(f"{image_file}: {part} images must be 28x28 uint8, got shape {images.shape} {images.dtype}")
         if labels.ndim != 1 or len(labels) != len(images):
-            raise DatasetError(f"{part}: {len(images)} images but labels of shape {labels.shape}")
+            raise DatasetError(f"{label_file}: {len(images)} {part} images but labels of shape {labels.shape}")
         if len(labels) == 0 and part == "train":   # an export of samples has an empty test set
             raise DatasetError(f"{folder}: the {part} set has no images")
         if labels.dtype.kind not in "iu":
-            raise DatasetError(f"{part} labels must be whole numbers, got {labels.dtype} values")
+            raise DatasetError(f"{label_file}: labels must be whole numbers, got {labels.dtype} values")
         if len(labels) and (labels.min() < 0 or labels.max() >= CLASSES):
             wrong = labels[(labels < 0) | (labels >= CLASSES)][0]
-            raise DatasetError(f"{part} labels must be digits from 0 to {CLASSES - 1}; found {wrong}")
+            raise DatasetError(f"{label_file}: labels must be digits from 0 to {CLASSES - 1}; found {wrong}")
     return Dataset(arrays["train_images"].reshape(-1, 784), arrays["train_labels"].astype(np.int64),
                    arrays["test_images"].reshape(-1, 784), arrays["test_labels"].astype(np.int64),
                    name=name or folder.name)
