@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from .about import show_about
 from .background import threads_running
+from .error_report import log_path
 from .draw_tab import DrawTab
 from .explore import explore_tabs
 from .handwriting import handwriting_tabs
@@ -44,7 +45,8 @@ class MainWindow(QMainWindow):
         if problems:
             self.show_status("Some bundled models could not be loaded: " + "; ".join(problems))
         elif warnings:
-            self.show_status("Some settings were not usable, so their defaults apply: " + "; ".join(warnings))
+            self.show_status(f"Some settings were not usable, so their defaults apply: {', '.join(warnings)} "
+                             f"(the values are in {log_path()})")
         elif self.library.active:
             self.show_status(f"Ready. Model: {self.library.active.summary()}")
         self.resize(1180, 760)

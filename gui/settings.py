@@ -22,17 +22,14 @@ def app_settings() -> QSettings:
 
 
 class SettingsWarnings(list):
-    """The problems met while reading settings, as sentences for the user (and the log)."""
+    """The keys of the settings found unusable, each logged with its value when it was met."""
 
     def add(self, key: str, value, default) -> None:
-        self.add_text(f"the setting {key}={value!r} is not usable; using {default!r} instead")
-
-    def add_text(self, message: str) -> None:
-        log.warning(message)
-        self.append(message)
+        log.warning("the setting %s=%r is not usable; using %r instead", key, value, default)
+        self.append(key)
 
     def take(self) -> list[str]:
-        """The warnings so far, which are then forgotten (each is shown once)."""
+        """The keys so far, which are then forgotten (each is shown once)."""
         taken, self[:] = list(self), []
         return taken
 

@@ -171,14 +171,14 @@ class TrainForm(QWidget):
     def set_values(self, values: dict) -> list[str]:
         """Show `values` (missing keys: DEFAULTS). A value that is not of its field's kind and range
         (a settings file edited by hand: batch_size=abc, epochs=1e99) gives way to the default;
-        returns what was replaced, as sentences."""
-        v, problems = {**DEFAULTS, **values}, []
+        returns the keys whose value was replaced."""
+        v, replaced = {**DEFAULTS, **values}, []
 
         def usable(key, check):
             try:
                 return check(v[key])
             except (TypeError, ValueError, OverflowError):
-                problems.append(f"{key}={v[key]!r} is not usable; using {DEFAULTS[key]!r}")
+                replaced.append(key)
                 return check(DEFAULTS[key])
 
         for key in ("arch", "activation", "init", "optimizer", "schedule"):
@@ -192,7 +192,7 @@ class TrainForm(QWidget):
             spin.setValue(usable(key, lambda value, s=spin: _in_range(s, value)))
         self.batchnorm.setChecked(usable("batchnorm", _as_bool))
         self.augment.setChecked(usable("augment", _as_bool))
-        return problems
+        return replaced
 
     def spec_and_config(self) -> tuple[ModelSpec, TrainConfig]:
         """The form as engine objects. Raises ValueError with a message naming the field at fault."""
@@ -218,8 +218,8 @@ class TrainForm(QWidget):
 
     def restore(self) -> None:
         stored = {key: self.settings.value(f"train/{key}") for key in DEFAULTS}
-        for problem in self.set_values({k: v for k, v in stored.items() if v is not None}):
-            settings_warnings.add_text(f"the setting train/{problem}")
+        for key in self.set_values({k: v for k, v in stored.items() if v is not None}):
+            settings_warnings.add(f"train/{key}", stored[key], DEFAULTS[key])
 
     def reset(self) -> None:
         self.set_values(DEFAULTS)
