@@ -160,15 +160,16 @@ def test_info_into_a_closed_pipe_is_quiet():
 
 
 def test_ctrl_c_while_loading_is_quiet():
-    """#11: Ctrl-C in the first 0.4 s showed an import traceback."""
-    for delay in (0.05, 0.3):
+    """#11: Ctrl-C in the first 0.4 s showed an import traceback. (Before Python itself has started,
+    SIGINT ends the process silently: returncode -2.)"""
+    for delay in (0.01, 0.05, 0.3):
         proc = start("evaluate")
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
         if proc.returncode == 0:
             continue       # it was done before the signal came
-        assert proc.returncode == 130 and "Traceback" not in err, err
+        assert proc.returncode in (130, -signal.SIGINT) and "Traceback" not in err, err
 
 
 def test_resume_from_a_record_with_a_negative_step(tmp_path):
