@@ -84,9 +84,10 @@ def test_the_valid_files_load(model, tmp_path, model_bytes):
     (lambda m: m["optimizer"]["hyperparameters"].update(lr=float("nan")), "lr"),
     (lambda m: m.update(format="something-else"), "not a ScratchNet model"),
     (lambda m: m.update(version=99), "newer"),
+    (lambda m: m["architecture"]["layers"][2]["config"].update(n_in=9), "expects 9 inputs"),
 ], ids=["version-text", "history-list", "spec-list", "unknown-layer-key", "input-100", "input-28x28",
         "dtype-object", "500k-outputs", "no-layers", "step-negative", "accuracy-text", "optimizer-unknown",
-        "lr-nan", "foreign-format", "newer-version"])
+        "lr-nan", "foreign-format", "newer-version", "layers-do-not-fit"])
 def test_a_damaged_record_is_refused(model, change, match):
     meta = record_of(model)
     change(meta)
@@ -214,6 +215,14 @@ def test_an_unreadable_model_is_not_reported_missing(model):
         model.chmod(0o644)
 
 
+def test_a_file_that_cannot_be_opened_is_not_reported_missing(model, monkeypatch):
+    """The same, as root too: the open itself is made to fail as it would for another user's file."""
+    def denied(path, flags, *args):
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(os, "open", denied)
+    assert "not found" not in refused(model, "permission denied")
+
+
 # Fuzz: random damage to a valid model file.
 @FUZZ
 @given(data=st.data())
@@ -250,6 +259,19 @@ def _paths(value, prefix=()):
             yield from _paths(v, (*prefix, i))
 
 
+def mutate(data, value) -> None:
+    """Replace 1 to 3 values anywhere inside a JSON value by any JSON value, or delete them."""
+    for _ in range(data.draw(st.integers(1, 3))):
+        where = data.draw(st.sampled_from([p for p in _paths(value) if p]))
+        parent = value
+        for key in where[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = data.draw(JSON_VALUES)
+
+
 @FUZZ
 @given(data=st.data())
 def test_fuzz_json_mutations_of_the_model_record(tmp_path, model_bytes, data):
@@ -257,15 +279,7 @@ def test_fuzz_json_mutations_of_the_model_record(tmp_path, model_bytes, data):
     path = tmp_path / "m.npz"
     path.write_bytes(model_bytes[data.draw(st.sampled_from(["mlp", "cnn"]))])
     meta = record_of(path)
-    for _ in range(data.draw(st.integers(1, 3))):
-        where = data.draw(st.sampled_from([p for p in _paths(meta) if p]))
-        parent = meta
-        for key in where[:-1]:
-            parent = parent[key]
-        if data.draw(st.booleans()) and isinstance(parent, dict):
-            del parent[where[-1]]
-        else:
-            parent[where[-1]] = data.draw(JSON_VALUES)
+    mutate(data, meta)
     with_record(path, json.dumps(meta).encode())
     loads_or_fails_cleanly(load_model, ModelFileError, path)
 
@@ -335,6 +349,15 @@ def test_a_damaged_sample_record_is_refused(sample_file, change):
     change(meta)
     with pytest.raises(SampleFileError, match=sample_file.name):
         read_sample(with_record(sample_file, meta))
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_json_mutations_of_the_sample_record(sample_file, data):
+    meta = record_of(sample_file)
+    mutate(data, meta)
+    mutated = with_record(sample_file, json.dumps(meta).encode(), out=sample_file.with_name("mutated.npz"))
+    loads_or_fails_cleanly(read_sample, SampleFileError, mutated)
 
 
 @FUZZ

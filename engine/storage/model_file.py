@@ -136,19 +136,19 @@ def _assign(target: np.ndarray, archive: NpzArchive, key: str, name: str) -> np.
 
 
 def _build(record: ModelRecord, archive: NpzArchive) -> SavedModel:
-    layers = []
+    layers, shape = [], INPUT_SHAPE
     for i, (cls, config) in enumerate(record.layers):
         layer = cls(**config)
+        shape = layer.output_shape(shape)  # raises if it does not fit the layer before: nothing more is built
         for j, p in enumerate(layer.parameters()):
             p.value = _assign(p.value, archive, f"layer{i}/param{j}", f"layer {i} ({cls.__name__}) parameter {j}")
             p.grad = np.zeros_like(p.value)
         for j, buf in enumerate(layer.buffers()):
             buf[...] = _assign(buf, archive, f"layer{i}/buffer{j}", f"layer {i} ({cls.__name__}) buffer {j}")
         layers.append(layer)
+    if shape != (CLASSES,):
+        raise ModelFileError(f"{archive.name}: the network ends in {shape} values, not {CLASSES} class scores")
     network = Network(layers, INPUT_SHAPE, np.dtype(record.dtype))
-    shapes = network.output_shapes()  # raises if consecutive layers do not fit together
-    if shapes[-1] != (CLASSES,):
-        raise ModelFileError(f"{archive.name}: the network ends in {shapes[-1]} values, not {CLASSES} class scores")
     with np.errstate(all="ignore"):
         scores = network.forward(np.zeros((1, *INPUT_SHAPE)))
     if not np.all(np.isfinite(scores)):
