@@ -16,6 +16,9 @@ from engine.training.runs import new_trainer, resume_trainer, to_saved_model
 from .options import model_spec, out_path, train_config
 
 
+MAX_THREADS = 256     # more than any machine's cores; each is an OS thread, and 100,000 of them fail to start
+
+
 def format_epoch(r: EpochReport, validation_name: str = "validation") -> str:
     parts = [f"epoch {r.epoch:3d}", f"loss {r.loss:.4f}", f"train {r.train_accuracy:.2%}"]
     if r.validation_accuracy is not None:
@@ -63,8 +66,8 @@ def run(args) -> int:
             trainer = new_trainer(spec, config, dataset)
     except ValueError as e:  # an invalid combination of options
         raise EngineError(str(e)) from None
-    if args.threads is not None and args.threads < 1:
-        raise EngineError(f"--threads must be at least 1, got {args.threads}")
+    if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+        raise EngineError(f"--threads must be from 1 to {MAX_THREADS}, got {args.threads}")
     speed.set_threads(args.threads)
     speed.accelerate(trainer)
     name = spec.describe() if spec else "model"

@@ -81,6 +81,7 @@ def test_predict_json_never_prints_nan(tmp_path):
     (("--arch", "cnn", "--kernel", "0"), "kernel size"), (("--hidden", "20000000"), "hidden layer sizes"),
     (("--init-std", "nan"), "standard deviation"), (("--weight-decay", "nan"), "weight decay"),
     (("--batch-size", "0"), "batch size"), (("--dropout", "1"), "dropout"),
+    (("--threads", "100000"), "--threads"), (("--seed", "-1"), "seed"), (("--data", __file__), "not a dataset folder"),
 ])
 def test_bad_training_flags_are_refused_before_any_work(tmp_path, capsys, flags, message):
     """#10: --epochs 0 trained 5 epochs; NaN was blamed on the learning rate; others were tracebacks."""

@@ -119,11 +119,15 @@ class Dataset:
 def find_idx_files(folder: Path) -> dict[str, Path]:
     folder = Path(folder)
     if not folder.is_dir():
-        raise DatasetError(f"dataset folder not found: {folder}")
+        raise DatasetError(f"{folder} is a file, not a dataset folder (of IDX files)" if folder.exists()
+                           else f"dataset folder not found: {folder}")
+    try:
+        entries = list(folder.iterdir())
+    except OSError as e:
+        raise DatasetError(f"cannot read the folder {folder}: {e.strerror or e}") from None
     found = {}
     for role, keys in ROLES.items():
-        matches = sorted(p for p in folder.iterdir()
-                         if any(k in p.name for k in keys) and "idx" in p.name and p.is_file())
+        matches = sorted(p for p in entries if any(k in p.name for k in keys) and "idx" in p.name and p.is_file())
         if not matches:
             raise DatasetError(f"{folder} has no {role.replace('_', ' ')} file "
                                f"(a name containing {' or '.join(repr(k) for k in keys)} and 'idx')")
