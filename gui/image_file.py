@@ -55,6 +55,8 @@ def read_gray(path: Path | str) -> np.ndarray:
     """An image file as (H, W) uint8 gray. Raises ImageReadError with a readable reason."""
     path = Path(path)
     data = read_regular(path, ImageReadError, "image file", MAX_FILE_BYTES)
+    if not data:
+        raise ImageReadError(f"{path.name} is empty (0 bytes)")
     reader, buffer = _reader(data)
     if bytes(reader.format()) in _SVG_FORMATS:
         reader, buffer = _reader(_checked_svg(path, data), b"svg")

@@ -3,9 +3,11 @@ images): each must end in its loader's own error with a message naming the file,
 traceback of another kind, a hang or gigabytes allocated. Issue 21's reproductions are marked (#n)."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -437,3 +439,44 @@ def test_zip_archives_with_odd_members(model, tmp_path):
         for name, data in content.items():
             z.writestr(name, data)
     refused(path, "compressed")
+
+
+# Image files (#1, #6, #12): read_gray is what predict and the app use.
+def _png(width: int, height: int) -> bytes:
+    """A PNG whose header declares width x height (its data is a few bytes)."""
+    import struct
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="99" height="99">{}</svg>'
+
+
+@pytest.mark.parametrize("name, content, match", [
+    ("bomb.png", _png(60_000, 60_000), "megapixels"),
+    ("empty.png", b"", "empty"),
+    ("text.png", b"hello", "cannot read"),
+    ("link.svg", SVG.format('<image href="/etc/hostname" width="9" height="9"/>').encode(), "refers to another file"),
+    ("xlink.svg", SVG.format('<image xlink:href="file:///x.png"/>').encode(), "refers to another file"),
+    ("css.svg", SVG.format("<style>@import url(/x.css);</style>").encode(), "style sheet"),
+    ("lol.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>' + SVG.format("<text>&a;</text>").encode(),
+     "entities"),
+    ("bomb.svgz", gzip.compress(SVG.format(" " * 2 ** 25).encode()), "expands"),
+])
+def test_hostile_images_are_refused(tmp_path, name, content, match):
+    from gui.image_file import ImageReadError, read_gray
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ImageReadError, match=match):
+        read_gray(tmp_path / name)
+
+
+def test_an_svg_with_text_and_a_huge_size_is_drawn_at_a_bounded_size(tmp_path):
+    from gui.image_file import SVG_SIDE, read_gray
+    (tmp_path / "t.svg").write_text(SVG.format('<text y="80" font-size="80">7</text>'))
+    assert read_gray(tmp_path / "t.svg").min() < 128
+    (tmp_path / "huge.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1000000" height="1000000">'
+                                       '<circle cx="500000" cy="500000" r="300000"/></svg>')
+    assert max(read_gray(tmp_path / "huge.svg").shape) <= SVG_SIDE
