@@ -345,7 +345,7 @@ def test_sample_files_and_their_folder_are_private(tmp_path):
     lambda m: m.update(label=10), lambda m: m.update(label=True), lambda m: m.update(label="7"),
     lambda m: m.update(pen_width=float("inf")), lambda m: m.update(version="x"), lambda m: m.update(format=None),
     lambda m: m.update(created=[]),
-])
+], ids=["label-10", "label-bool", "label-text", "pen-inf", "version-text", "format-null", "created-list"])
 def test_a_damaged_sample_record_is_refused(sample_file, change):
     meta = record_of(sample_file)
     change(meta)
@@ -465,7 +465,7 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="99" height="99">{}</svg>'
     ("lol.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>' + SVG.format("<text>&a;</text>").encode(),
      "entities"),
     ("bomb.svgz", gzip.compress(SVG.format(" " * 2 ** 25).encode()), "expands"),
-])
+], ids=["bomb.png", "empty.png", "text.png", "link.svg", "xlink.svg", "css.svg", "lol.svg", "bomb.svgz"])
 def test_hostile_images_are_refused(tmp_path, name, content, match):
     from gui.image_file import ImageReadError, read_gray
     (tmp_path / name).write_bytes(content)
