@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from engine.storage.atomic import make_private_folder
 from engine.storage.paths import user_data_dir
 
 log = logging.getLogger("scratchnet")
@@ -31,7 +32,7 @@ def start_log() -> Path:
     """Warnings and errors of every part of the app go to the log file (readable by the user alone)
     as well as to stderr; returns its path."""
     path = log_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=2 ** 20, backupCount=1, encoding="utf-8")
     handler.setLevel(logging.WARNING)

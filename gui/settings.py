@@ -10,14 +10,14 @@ import math
 
 from PySide6.QtCore import QSettings
 
+from engine.storage.atomic import make_private_folder
 from engine.storage.paths import user_data_dir
 
 log = logging.getLogger(__name__)
 
 
 def app_settings() -> QSettings:
-    folder = user_data_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = make_private_folder(user_data_dir())   # it holds the user's handwriting
     return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
 
 

@@ -46,6 +46,15 @@ def test_bad_settings_fall_back_to_defaults_and_say_so(qtbot):
     window.close()
 
 
+def test_the_user_folder_is_made_private(qtbot):
+    """#12: the folder holds the user's handwriting; one that predates this rule is closed too."""
+    user_data_dir().mkdir(parents=True)
+    user_data_dir().chmod(0o755)
+    window = open_main_window(qtbot)
+    assert user_data_dir().stat().st_mode & 0o777 == 0o700
+    window.close()
+
+
 def test_good_settings_are_kept(qtbot):
     write_settings({"train/batch_size": "250", "train/epochs": 7, "train/hidden": "64, 32"})
     window = open_main_window(qtbot)

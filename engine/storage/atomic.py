@@ -25,6 +25,17 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 USUAL_MODE = 0o666 & ~_UMASK
 PRIVATE_MODE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def make_private_folder(folder: Path) -> Path:
+    """`folder` (and its parents), created if need be and open to its owner alone: one that predates
+    this rule, with group or others allowed in, is closed to them if it is the user's own."""
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    info = folder.stat()
+    if os.name == "posix" and info.st_uid == os.getuid() and info.st_mode & 0o077:
+        os.chmod(folder, PRIVATE_FOLDER)
+    return folder
 
 
 def save_target(path: Path | str) -> Path:

@@ -14,7 +14,6 @@ import datetime
 import hashlib
 import json
 import logging
-import os
 import threading
 import uuid
 from dataclasses import dataclass, field, replace
@@ -26,7 +25,7 @@ from ..data.datasets import find_idx_files, load_idx_folder, to_float, write_idx
 from ..data.preprocess import mnist_image
 from .. import checks
 from ..errors import DatasetError, EngineError
-from .atomic import PRIVATE_MODE, atomic_open
+from .atomic import PRIVATE_MODE, atomic_open, make_private_folder
 from .npz_archive import NpzArchive
 from .paths import user_data_dir
 
@@ -39,7 +38,6 @@ CLASSES = 10
 MAX_FILE_BYTES = 2 ** 24          # a sample is a few kilobytes
 MAX_RECORD_BYTES = 2 ** 16
 MAX_POINTS = 2 ** 20
-PRIVATE_FOLDER = 0o700
 # The IDX files an export writes: the names MNIST uses, so load_idx_folder and --data read them.
 IDX_NAMES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
              "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
@@ -212,16 +210,9 @@ class SampleStore:
         return self.folder / f"{sample_id}.npz"
 
     # Changes.
-    def _make_private_folder(self) -> None:
-        """The folder, created if need be, open to its owner alone (it may predate this rule)."""
-        self.folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
-        info = self.folder.stat()
-        if os.name == "posix" and info.st_uid == os.getuid() and info.st_mode & 0o077:
-            os.chmod(self.folder, PRIVATE_FOLDER)
-
     def _write(self, sample: Sample) -> None:
         try:
-            self._make_private_folder()
+            make_private_folder(self.folder)
             write_sample(self.path_of(sample.id), sample)
         except OSError as e:
             raise SampleFileError(f"cannot save the sample in {self.folder}: {e.strerror or e}") from None
