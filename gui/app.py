@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from engine import speed
 from engine.version import __version__
 
-from . import error_report
+from . import background, error_report
 
 
 def keep_the_gui_responsive() -> None:
@@ -41,4 +41,6 @@ def run_app() -> int:
     from .main_window import MainWindow
     window = MainWindow()
     window.show()
-    return app.exec()
+    code = app.exec()
+    background.finish_all()   # a job the window did not wait for (a sample being saved) ends first
+    return code

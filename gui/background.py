@@ -34,6 +34,14 @@ def threads_running() -> int:
     return len(_started)
 
 
+def finish_all() -> None:
+    """Wait for every thread started here to end (the app is exiting: none may outlive it)."""
+    for thread, _ in list(_started):
+        thread.quit()
+        wait_for(thread)
+    threads_running()
+
+
 def wait_for(thread: QThread) -> None:
     """Return once `thread` has ended, keeping the event loop running meanwhile (painting, timers,
     queued signals; not the user's clicks and keys, which could start new work)."""

@@ -188,6 +188,16 @@ def test_closing_during_a_long_step_waits_with_the_event_loop_running(qtbot):
     assert threads_running() == 0
 
 
+def test_at_exit_every_thread_is_waited_for(qtbot):
+    from gui.background import finish_all
+    release = threading.Event()
+    job = BackgroundJob(lambda context: release.wait(10))
+    job.start()
+    QTimer.singleShot(200, release.set)
+    finish_all()
+    assert release.is_set() and threads_running() == 0
+
+
 def test_the_window_closes_during_a_long_job_without_aborting(qtbot):
     window = open_main_window(qtbot)
     release = threading.Event()
