@@ -466,14 +466,16 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="99" height="99">{}</svg>'
      "entities"),
     ("bomb.svgz", gzip.compress(SVG.format(" " * 2 ** 25).encode()), "expands"),
 ], ids=["bomb.png", "empty.png", "text.png", "link.svg", "xlink.svg", "css.svg", "lol.svg", "bomb.svgz"])
-def test_hostile_images_are_refused(tmp_path, name, content, match):
+def test_hostile_images_are_refused(qapp, tmp_path, name, content, match):
     from gui.image_file import ImageReadError, read_gray
     (tmp_path / name).write_bytes(content)
     with pytest.raises(ImageReadError, match=match):
         read_gray(tmp_path / name)
 
 
-def test_an_svg_with_text_and_a_huge_size_is_drawn_at_a_bounded_size(tmp_path):
+def test_an_svg_with_text_and_a_huge_size_is_drawn_at_a_bounded_size(qapp, tmp_path):
+    """(With the app's QApplication made first, as pytest-qt makes it: read_gray would make a
+    QGuiApplication for the command line, and none other could be made after it.)"""
     from gui.image_file import SVG_SIDE, read_gray
     (tmp_path / "t.svg").write_text(SVG.format('<text y="80" font-size="80">7</text>'))
     assert read_gray(tmp_path / "t.svg").min() < 128
