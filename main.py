@@ -6,13 +6,18 @@
     python main.py evaluate / predict  measure or use a model
     python main.py --self-test         check the whole app headlessly
 """
-import multiprocessing
 import sys
 
 if __name__ == "__main__":
-    # The process that augments training batches (engine/speed/augment_processes.py) starts as a new run of this
-    # program. In the executable, freeze_support() turns that run into the child; everything else is
-    # imported below it, so that the child, which imports this file too, loads nothing it does not use.
-    multiprocessing.freeze_support()
-    from cli.main import main
-    sys.exit(main())
+    try:   # every import inside: Ctrl+C while the program is still loading gets a word, not a traceback
+        # The process that augments training batches (engine/speed/augment_processes.py) starts as a new run of
+        # this program. In the executable, freeze_support() turns that run into the child; everything else is
+        # imported below it, so that the child, which imports this file too, loads nothing it does not use.
+        import multiprocessing
+        multiprocessing.freeze_support()
+        from cli.main import main
+        code = main()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from engine.errors import EngineError
 from engine.data.datasets import load_mnist, to_float
 from engine.training.metrics import confusion_matrix
 from engine.storage.model_file import load_model
@@ -15,6 +16,8 @@ from .options import model_path
 def run(args) -> int:
     model = load_model(model_path(args))
     data = load_mnist(args.data)
+    if len(data.test_labels) == 0:
+        raise EngineError(f"{data.name} has no test images to evaluate on")
     predicted = model.network.predict(to_float(data.test_images, model.network.dtype))
     confusion = confusion_matrix(data.test_labels, predicted, classes=max(data.classes, 10))
     accuracy = float(np.trace(confusion) / confusion.sum())

@@ -13,7 +13,7 @@ from engine.storage.model_file import load_model, save_model
 from engine.storage.samples import SampleStore, is_idx_folder
 from engine.training.records import TrainResult
 
-from .options import model_path
+from .options import model_path, out_path
 from .train_command import run_with_progress
 
 
@@ -49,6 +49,7 @@ def format_scores(before: Scores, after: Scores | None) -> str:
 
 def run(args) -> int:
     path = model_path(args)
+    out = out_path(args.out)
     base = load_model(path)
     try:
         config = FinetuneConfig(epochs=args.epochs, lr=args.lr, holdout=args.holdout, seed=args.seed)
@@ -70,12 +71,12 @@ def run(args) -> int:
     if outcome.model is None:
         print(f"error: {result.message}", file=sys.stderr)
         return 1
-    save_model(args.out, outcome.model)
+    saved_to = save_model(out, outcome.model)
     if args.json:
         print(json.dumps({"before": outcome.before.to_json(), "after": outcome.after.to_json(),
                           "personal_train": len(personal.train), "personal_holdout": len(personal.holdout),
-                          "status": result.status, "out": str(args.out)}))
+                          "status": result.status, "out": str(saved_to)}))
     else:
         print(format_scores(outcome.before, outcome.after))
-    print(f"Saved to {args.out}", file=sys.stderr)
+    print(f"Saved to {saved_to}", file=sys.stderr)
     return 130 if interrupted else 0

@@ -3,7 +3,10 @@ used, so `predict` does not pay for Qt widgets and `--version` for nothing at al
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 
 from engine.version import __version__
 
@@ -69,6 +72,19 @@ COMMANDS = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl+C is: training stops between two steps (and saves what it has), a
+    save under way removes its temporary file, instead of the process vanishing mid-write."""
+
+
+_terminated: list[int] = []
+
+
+def _terminate(signum, frame) -> None:
+    _terminated.append(signum)
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.self_test:
@@ -80,12 +96,27 @@ def main(argv: list[str] | None = None) -> int:
     import importlib
 
     from engine.errors import EngineError
-    module = importlib.import_module(COMMANDS[args.command])
+    handles_signals = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if handles_signals else None
+    _terminated.clear()
     try:
-        return module.run(args)
+        code = importlib.import_module(COMMANDS[args.command]).run(args)
+        sys.stdout.flush()   # inside the try: a closed pipe is met here, not at exit
+        return 143 if _terminated else code
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Whatever read the output went away (`info FILE | head -1`): stop quietly, as `cat` would.
+        # Python would try to flush the pipe again at exit and complain; stdout goes nowhere now.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    finally:
+        if handles_signals and previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from engine.errors import EngineError
 from engine.nn.builders import ARCHITECTURES, ModelSpec
 from engine.nn.init import SCHEMES
 from engine.nn.layers import ACTIVATIONS
 from engine.nn.optimizers import OPTIMIZERS
+from engine.storage.atomic import save_target
 from engine.storage.paths import bundled_model
 from engine.nn.schedules import SCHEDULES
 from engine.training.records import TrainConfig
@@ -77,10 +80,22 @@ def model_spec(args: argparse.Namespace) -> ModelSpec:
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs or TrainConfig.epochs,
+    epochs = TrainConfig.epochs if args.epochs is None else args.epochs   # --epochs 0 is refused, not the default
+    return TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=epochs,
                        weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=args.step_epochs,
                        step_gamma=args.step_gamma, validation=args.validation, train_size=args.train_size, seed=args.seed,
                        augment=args.augment, eval_test=args.eval_test)
+
+
+def out_path(text: str) -> Path:
+    """Where --out will save, checked before any work is done: a device, FIFO or folder is refused."""
+    path = Path(text)
+    try:
+        if path.exists() or path.is_symlink():
+            save_target(path)    # `--out /dev/null` is refused, not turned into /dev/null.npz
+        return save_target(path if path.suffix else path.with_suffix(".npz"))
+    except OSError as e:
+        raise EngineError(f"--out {text}: {e}") from None
 
 
 def model_path(args: argparse.Namespace):

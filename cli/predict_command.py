@@ -4,11 +4,26 @@ from __future__ import annotations
 import json
 import sys
 
-from engine.storage.model_file import load_model
+import numpy as np
+
 from engine.data.preprocess import to_mnist
+from engine.nn.network import Network
+from engine.storage.model_file import load_model
 from gui.image_file import ImageReadError, read_gray
 
 from .options import model_path
+
+
+def classify(network: Network, path: str) -> dict:
+    """The JSON record of one image file; raises ImageReadError when it has no answer."""
+    processed = to_mnist(read_gray(path))
+    if processed.blank:
+        return {"file": path, "digit": None, "probs": [0.0] * 10, "blank": True}
+    with np.errstate(all="ignore"):
+        probs = network.predict_proba(processed.vector)
+    if not np.all(np.isfinite(probs)):   # weights that overflow on this image: no answer, and no NaN in JSON
+        raise ImageReadError("the model's scores for this image overflow (NaN or infinite), so it has no answer")
+    return {"file": path, "digit": int(probs.argmax()), "probs": [round(float(p), 6) for p in probs], "blank": False}
 
 
 def run(args) -> int:
@@ -16,7 +31,7 @@ def run(args) -> int:
     failures = 0
     for path in args.images:
         try:
-            processed = to_mnist(read_gray(path))
+            record = classify(network, path)
         except ImageReadError as e:
             failures += 1
             if args.json:
@@ -24,14 +39,8 @@ def run(args) -> int:
             else:
                 print(f"{path}: error: {e}", file=sys.stderr)
             continue
-        if processed.blank:
-            record = {"file": path, "digit": None, "probs": [0.0] * 10, "blank": True}
-        else:
-            probs = network.predict_proba(processed.vector)
-            record = {"file": path, "digit": int(probs.argmax()), "probs": [round(float(p), 6) for p in probs],
-                      "blank": False}
         if args.json:
-            print(json.dumps(record), flush=True)
+            print(json.dumps(record, allow_nan=False), flush=True)
         elif record["blank"]:
             print(f"{path}: blank (no digit found)")
         else:

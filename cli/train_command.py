@@ -13,7 +13,10 @@ from engine.training.records import EpochReport, TrainResult
 from engine.training.trainer import Trainer
 from engine.training.runs import new_trainer, resume_trainer, to_saved_model
 
-from .options import model_spec, train_config
+from .options import model_spec, out_path, train_config
+
+
+MAX_THREADS = 256     # more than any machine's cores; each is an OS thread, and 100,000 of them fail to start
 
 
 def format_epoch(r: EpochReport, validation_name: str = "validation") -> str:
@@ -50,6 +53,7 @@ def run_with_progress(trainer: Trainer, validation_name: str = "validation") -> 
 
 
 def run(args) -> int:
+    out = out_path(args.out)
     try:
         if args.resume:
             saved = load_model(args.resume)
@@ -62,8 +66,8 @@ def run(args) -> int:
             trainer = new_trainer(spec, config, dataset)
     except ValueError as e:  # an invalid combination of options
         raise EngineError(str(e)) from None
-    if args.threads is not None and args.threads < 1:
-        raise EngineError(f"--threads must be at least 1, got {args.threads}")
+    if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+        raise EngineError(f"--threads must be from 1 to {MAX_THREADS}, got {args.threads}")
     speed.set_threads(args.threads)
     speed.accelerate(trainer)
     name = spec.describe() if spec else "model"
@@ -76,6 +80,6 @@ def run(args) -> int:
         print(f"error: {result.message}", file=sys.stderr)
         return 1
     model = to_saved_model(trainer, spec, dataset.name)
-    save_model(args.out, model)
-    print(f"Test accuracy {model.test_accuracy:.2%}. Saved to {args.out}", file=sys.stderr)
+    saved_to = save_model(out, model)
+    print(f"Test accuracy {model.test_accuracy:.2%}. Saved to {saved_to}", file=sys.stderr)
     return 0 if result is not None else 130

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QApplication
 from engine import speed
 from engine.version import __version__
 
+from . import background, error_report
+
 
 def keep_the_gui_responsive() -> None:
     """Training runs in a worker thread. The engine leaves a core to the GUI thread, and the GIL
@@ -31,7 +33,14 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_app() -> int:
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = make_application()
+    try:
+        error_report.start_log()
+    except OSError as e:    # a read-only home: the app still runs, its log goes to stderr only
+        print(f"warning: no log file ({e})", file=sys.stderr)
+    error_report.install()
     from .main_window import MainWindow
     window = MainWindow()
     window.show()
-    return app.exec()
+    code = app.exec()
+    background.finish_all()   # a job the window did not wait for (a sample being saved) ends first
+    return code

@@ -1,7 +1,10 @@
 """Running a computation off the GUI thread: a worker QObject moved to its own QThread.
 
 The computation talks back only through signals (queued to the GUI thread), and can be asked to
-stop. `shutdown()` stops it, then `quit()` and `wait()` the thread before it goes away."""
+stop. `shutdown()` stops it, then `quit()`s the thread and waits for it with the event loop still
+running: a step of a large network can take many seconds, and in the meantime the window repaints
+and queued signals arrive. A thread is never destroyed while it runs (Qt would abort the process):
+every started thread is kept referenced here until it has finished, whatever becomes of its job."""
 from __future__ import annotations
 
 import logging
@@ -10,11 +13,40 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from engine.errors import EngineError
 
 log = logging.getLogger(__name__)
+
+# Started threads and their workers, until each has finished (see keep_until_finished).
+_started: list[tuple[QThread, QObject]] = []
+
+
+def keep_until_finished(thread: QThread, worker: QObject) -> None:
+    """Hold `thread` and `worker` until the thread has ended, even if their owner goes first."""
+    _started[:] = [(t, w) for t, w in _started if not t.isFinished()] + [(thread, worker)]
+
+
+def threads_running() -> int:
+    """How many threads started here have not ended yet."""
+    _started[:] = [(t, w) for t, w in _started if not t.isFinished()]
+    return len(_started)
+
+
+def finish_all() -> None:
+    """Wait for every thread started here to end (the app is exiting: none may outlive it)."""
+    for thread, _ in list(_started):
+        thread.quit()
+        wait_for(thread)
+    threads_running()
+
+
+def wait_for(thread: QThread) -> None:
+    """Return once `thread` has ended, keeping the event loop running meanwhile (painting, timers,
+    queued signals; not the user's clicks and keys, which could start new work)."""
+    while not thread.wait(20):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 20)
 
 
 class JobContext:
@@ -126,6 +158,7 @@ class BackgroundJob(QObject):
 
     def start(self) -> None:
         self._running = True
+        keep_until_finished(self._thread, self._worker)
         self._thread.start()
 
     def is_running(self) -> bool:
@@ -138,8 +171,9 @@ class BackgroundJob(QObject):
     def cancel(self) -> None:
         self.context.cancel()
 
-    def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Cancel, then wait for the thread to end. True when it did."""
+    def shutdown(self) -> bool:
+        """Cancel, then wait for the thread to end (however long its step takes; see wait_for)."""
         self.cancel()
         self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        wait_for(self._thread)
+        return True

@@ -1,6 +1,9 @@
 """The Draw tab: the canvas, the live prediction, what the network sees, and the model in use."""
 from __future__ import annotations
 
+import logging
+import traceback
+
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
@@ -25,8 +28,10 @@ from .digit_image import digit_pixmap
 from .model_library import ModelEntry, ModelLibrary
 from .prediction import LivePredictor, predict_drawing
 from .probability_chart import ProbabilityChart
+from .settings import read_float, read_text
 from .theme import big_font
 
+log = logging.getLogger(__name__)
 LIVE_INTERVAL_MS = 50    # at most ~20 predictions a second while the pen moves
 PREVIEW_SIDE = 140
 
@@ -48,10 +53,11 @@ class DrawTab(QWidget):
         self.canvas.strokeMoved.connect(self._on_pen_moved)
         self.canvas.changed.connect(self.request_prediction)
         self.predictor.updated.connect(self._show)
+        self.predictor.failed.connect(self._show_failure)
         library.entriesChanged.connect(self._fill_models)
         library.activeChanged.connect(self._on_model_changed)
         self._fill_models()
-        pen = float(settings.value("draw/pen_width", self.canvas.pen_width()))
+        pen = read_float(settings, "draw/pen_width", self.canvas.pen_width(), *PEN_WIDTH_RANGE)
         self.canvas.set_pen_width(pen)
         self.pen_slider.setValue(round(pen * 1000))
 
@@ -89,6 +95,7 @@ class DrawTab(QWidget):
         open_button.clicked.connect(self.open_model_dialog)
         self.model_info = QLabel()
         self.model_info.setWordWrap(True)
+        self.model_info.setTextFormat(Qt.TextFormat.PlainText)   # a model file's text is data, never markup
         self.model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         model_box = QGroupBox("Model")
         model_layout = QGridLayout(model_box)
@@ -156,7 +163,7 @@ class DrawTab(QWidget):
         self.request_prediction()
 
     def open_model_dialog(self) -> None:
-        start = str(self.settings.value("paths/models", ""))
+        start = read_text(self.settings, "paths/models")
         path, _ = QFileDialog.getOpenFileName(self, "Open a model", start, "ScratchNet models (*.npz);;All files (*)")
         if path:
             self.open_model(path)
@@ -165,7 +172,9 @@ class DrawTab(QWidget):
         """Load and activate a model file; on failure, say why and keep the current model."""
         try:
             entry = self.library.open_file(path)
-        except ModelFileError as e:
+        except Exception as e:  # noqa: BLE001 - ModelFileError, or a bug: either way the current model stays
+            if not isinstance(e, ModelFileError):
+                log.error("opening %s failed:\n%s", path, traceback.format_exc())
             self.error.emit("Cannot open the model", f"{e}\n\nThe current model stays in use.")
             return False
         self.settings.setValue("paths/models", str(entry.path.parent))
@@ -206,6 +215,12 @@ class DrawTab(QWidget):
             digit = int(np.argmax(probabilities))
             self.digit_label.setText(str(digit))
             self._confidence_label.setText(f"{probabilities[digit]:.1%} sure")
+
+    def _show_failure(self, revision: int, message: str) -> None:
+        if revision >= self.shown_revision:
+            self._show(revision, None, np.zeros((28, 28), np.float32))
+            self._confidence_label.setText("This model cannot read it")
+            self.status.emit(f"The model could not read the drawing: {message}")
 
     def current_probabilities(self) -> np.ndarray:
         """What the tab shows; if the drawing changed since, the prediction is brought up to date first."""

@@ -7,11 +7,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from .about import show_about
+from .background import threads_running
+from .error_report import log_path
 from .draw_tab import DrawTab
 from .explore import explore_tabs
 from .handwriting import handwriting_tabs
 from .model_library import ModelLibrary
-from .settings import app_settings
+from .settings import app_settings, settings_warnings
 from .train_tab import TrainTab
 
 
@@ -19,6 +21,7 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("ScratchNet")
+        self._closing = False
         self.settings = app_settings()
         self.library = ModelLibrary(self)
         self.draw_tab = DrawTab(self.library, self.settings)
@@ -38,8 +41,12 @@ class MainWindow(QMainWindow):
             tab.error.connect(self.show_error)
         self._build_menus()
         problems = self.library.load_bundled()
+        warnings = settings_warnings.take()
         if problems:
             self.show_status("Some bundled models could not be loaded: " + "; ".join(problems))
+        elif warnings:
+            self.show_status(f"Some settings were not usable, so their defaults apply: {', '.join(warnings)} "
+                             f"(the values are in {log_path()})")
         elif self.library.active:
             self.show_status(f"Ready. Model: {self.library.active.summary()}")
         self.resize(1180, 760)
@@ -89,13 +96,21 @@ class MainWindow(QMainWindow):
         """A window-modal message that does not block the event loop (training and plots go on)."""
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0]}", 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)   # messages quote file names and model records
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setObjectName("errorDialog")
         box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:        # asked again while the first close waits for a step to end
+            event.ignore()
+            return
+        self._closing = True
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.train_tab.form.save()
+        if threads_running():
+            self.statusBar().showMessage("Closing once the work under way has reached the end of its step…")
+            self.statusBar().repaint()
         for i in range(self.tabs.count()):   # every tab with work in a thread stops it and waits
             shutdown = getattr(self.tabs.widget(i), "shutdown", None)
             if shutdown:

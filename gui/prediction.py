@@ -3,11 +3,18 @@ back as signals. Requests that pile up while the worker is busy collapse into th
 the prediction never lags behind the pen."""
 from __future__ import annotations
 
+import logging
+import traceback
+
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.nn.network import Network
 from engine.data.preprocess import to_mnist
+
+from .background import keep_until_finished, wait_for
+
+log = logging.getLogger(__name__)
 
 
 def predict_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
@@ -20,17 +27,27 @@ def predict_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndar
 
 class _PredictionWorker(QObject):
     done = Signal(int, object, object)
+    failed = Signal(int, str)
 
     @Slot(int, object, object)
     def predict(self, revision: int, network: Network | None, image: np.ndarray) -> None:
-        probabilities, field = predict_drawing(network, image)
-        self.done.emit(revision, probabilities, field)
+        try:
+            with np.errstate(all="ignore"):
+                probabilities, field = predict_drawing(network, image)
+            if probabilities is not None and not np.all(np.isfinite(probabilities)):
+                raise ValueError("the model's scores overflow (NaN or infinite)")
+        except Exception as e:  # noqa: BLE001 - any failure is reported, and the next drawing is tried again
+            log.warning("a prediction failed:\n%s", traceback.format_exc())
+            self.failed.emit(revision, f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e))
+        else:
+            self.done.emit(revision, probabilities, field)
 
 
 class LivePredictor(QObject):
     """Feeds drawings to a prediction thread; emits `updated` with each fresh result."""
 
     updated = Signal(int, object, object)   # drawing revision, probabilities (10,) or None, 28x28 field
+    failed = Signal(int, str)               # drawing revision, why the model could not read it
     _request = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None):
@@ -41,6 +58,8 @@ class LivePredictor(QObject):
         self._worker.moveToThread(self._thread)
         self._request.connect(self._worker.predict)
         self._worker.done.connect(self._on_done)
+        self._worker.failed.connect(self._on_failed)
+        keep_until_finished(self._thread, self._worker)
         self._thread.start()
         self._busy = False
         self._pending: tuple[int, Network | None, np.ndarray] | None = None
@@ -53,15 +72,23 @@ class LivePredictor(QObject):
             self._request.emit(revision, network, image)
 
     def _on_done(self, revision: int, probabilities, field) -> None:
+        self._next()
+        self.updated.emit(revision, probabilities, field)
+
+    def _next(self) -> None:
+        """The worker is free again (whether it succeeded or not): send it the newest request."""
         self._busy = False
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.request(*pending)
-        self.updated.emit(revision, probabilities, field)
+
+    def _on_failed(self, revision: int, message: str) -> None:
+        self._next()
+        self.failed.emit(revision, message)
 
     def busy(self) -> bool:
         return self._busy or self._pending is not None
 
     def shutdown(self) -> None:
         self._thread.quit()
-        self._thread.wait(5000)
+        wait_for(self._thread)

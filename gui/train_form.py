@@ -1,13 +1,17 @@
 """The Train tab's form: every engine choice, each with a one-sentence tooltip, remembered in QSettings."""
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLineEdit, QVBoxLayout,
+                               QWidget)
 
 from engine.nn.builders import ModelSpec
 from engine.nn.optimizers import DEFAULT_LR, OPTIMIZERS
 from engine.training.records import TrainConfig
 
+from .settings import settings_warnings
 from .spin_box import spin_box
 
 # What a new user starts from: an MLP that reaches about 98% in five epochs of a few seconds each.
@@ -164,20 +168,31 @@ class TrainForm(QWidget):
             "train_size": self.train_size.value(), "seed": self.seed.value(),
         }
 
-    def set_values(self, values: dict) -> None:
-        v = {**DEFAULTS, **values}
+    def set_values(self, values: dict) -> list[str]:
+        """Show `values` (missing keys: DEFAULTS). A value that is not of its field's kind and range
+        (a settings file edited by hand: batch_size=abc, epochs=1e99) gives way to the default;
+        returns the keys whose value was replaced."""
+        v, replaced = {**DEFAULTS, **values}, []
+
+        def usable(key, check):
+            try:
+                return check(v[key])
+            except (TypeError, ValueError, OverflowError):
+                replaced.append(key)
+                return check(DEFAULTS[key])
+
         for key in ("arch", "activation", "init", "optimizer", "schedule"):
             combo = getattr(self, key)
-            index = combo.findData(v[key])
-            combo.setCurrentIndex(index if index >= 0 else combo.findData(DEFAULTS[key]))
-        self.hidden.setText(str(v["hidden"]))
-        self.channels.setText(str(v["channels"]))
-        for key in ("init_std", "dropout", "lr", "weight_decay"):
-            getattr(self, key).setValue(float(v[key]))
-        for key in ("batch_size", "epochs", "validation", "train_size", "seed"):
-            getattr(self, key).setValue(int(v[key]))
-        self.batchnorm.setChecked(_as_bool(v["batchnorm"]))
-        self.augment.setChecked(_as_bool(v["augment"]))
+            combo.setCurrentIndex(usable(key, lambda value, c=combo: _index(c, value)))
+        self.hidden.setText(usable("hidden", _sizes_text))
+        self.channels.setText(usable("channels", _sizes_text))
+        for key in ("init_std", "dropout", "lr", "weight_decay", "batch_size", "epochs", "validation",
+                    "train_size", "seed"):
+            spin = getattr(self, key)
+            spin.setValue(usable(key, lambda value, s=spin: _in_range(s, value)))
+        self.batchnorm.setChecked(usable("batchnorm", _as_bool))
+        self.augment.setChecked(usable("augment", _as_bool))
+        return replaced
 
     def spec_and_config(self) -> tuple[ModelSpec, TrainConfig]:
         """The form as engine objects. Raises ValueError with a message naming the field at fault."""
@@ -203,11 +218,39 @@ class TrainForm(QWidget):
 
     def restore(self) -> None:
         stored = {key: self.settings.value(f"train/{key}") for key in DEFAULTS}
-        self.set_values({k: v for k, v in stored.items() if v is not None})
+        for key in self.set_values({k: v for k, v in stored.items() if v is not None}):
+            settings_warnings.add(f"train/{key}", stored[key], DEFAULTS[key])
 
     def reset(self) -> None:
         self.set_values(DEFAULTS)
 
 
 def _as_bool(value) -> bool:
-    return value in (True, "true", "True", 1, "1")
+    if value in (True, "true", "True", 1, "1"):
+        return True
+    if value in (False, "false", "False", 0, "0"):
+        return False
+    raise ValueError(f"not true or false: {value!r}")
+
+
+def _index(combo: QComboBox, value) -> int:
+    index = combo.findData(value)
+    if index < 0:
+        raise ValueError(f"not a choice: {value!r}")
+    return index
+
+
+def _sizes_text(value) -> str:
+    text = ", ".join(value) if isinstance(value, list) else str(value)   # QSettings splits "16, 32" into a list
+    parse_sizes(text)
+    return text
+
+
+def _in_range(spin, value):
+    """`value` as the spin box's kind of number, if it is one within the box's range."""
+    number = float(value)
+    integral = not isinstance(spin, QDoubleSpinBox)
+    if not math.isfinite(number) or (integral and number != int(number)) \
+            or not spin.minimum() <= number <= spin.maximum():
+        raise ValueError(f"out of range: {value!r}")
+    return int(number) if integral else number

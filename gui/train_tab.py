@@ -4,6 +4,7 @@ Training runs through a RunController (a worker in its own QThread). The trainer
 stop flags between two batches; the GUI only dispatches button presses and draws what the worker reports."""
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from engine.training.runs import new_trainer, to_saved_model
 from .background import JobContext
 from .model_library import ModelEntry, ModelLibrary
 from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
+from .settings import read_text
 from .train_form import TrainForm
 from .training_plots import TrainingPlots
 
@@ -231,8 +233,9 @@ class TrainTab(QWidget):
     def save_dialog(self) -> None:
         if self._last_model is None:
             return
-        folder = Path(str(self.settings.value("paths/save", user_data_dir() / "models")))
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(read_text(self.settings, "paths/save", str(user_data_dir() / "models")))
+        with contextlib.suppress(OSError):   # a folder that cannot be made: the dialog starts elsewhere
+            folder.mkdir(parents=True, exist_ok=True)
         name = self._last_model.describe().split(",")[0].lower().replace(" ", "-") + ".npz"
         path, _ = QFileDialog.getSaveFileName(self, "Save the model", str(folder / name),
                                               "ScratchNet models (*.npz)")
@@ -241,11 +244,11 @@ class TrainTab(QWidget):
 
     def save(self, path: str | Path) -> bool:
         try:
-            save_model(path, self._last_model)
+            path = save_model(path, self._last_model)
         except EngineError as e:
             self.error.emit("Cannot save the model", str(e))
             return False
-        self.settings.setValue("paths/save", str(Path(path).parent))
+        self.settings.setValue("paths/save", str(path.parent))
         self.status.emit(f"Saved to {path}")
         return True
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from ..storage.paths import bundled_mnist_dir
+from ..storage.regular_files import read_regular, open_regular
 
 # SHA-256 of the decompressed files, from resources/mnist/README.md.
 MNIST_SHA256 = {
@@ -27,40 +29,69 @@ ROLES = {
     "test_images": ("t10k-images", "test-images"),
     "test_labels": ("t10k-labels", "test-labels"),
 }
+CLASSES = 10                 # every network here reads digits
+MAX_IDX_BYTES = 2 ** 31      # decompressed; EMNIST's largest file is about 550 MB
+MAX_IDX_DIMS = 4
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-def read_idx_bytes(path: Path) -> bytes:
-    """The decompressed content of an IDX file, gzipped or not."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetError(f"dataset file not found: {path}") from None
-    except OSError as e:
-        raise DatasetError(f"cannot read {path}: {e.strerror or e}") from None
-    if raw[:2] == b"\x1f\x8b":
+def read_idx_bytes(path: Path) -> bytearray:
+    """The decompressed content of an IDX file, gzipped or not. Its header is read first and the
+    size it declares checked against MAX_IDX_BYTES, so a small .gz cannot expand to gigabytes."""
+    path = Path(path)
+    with open_regular(path, DatasetError, "dataset file", MAX_IDX_BYTES) as f:
         try:
-            return gzip.decompress(raw)
+            compressed = f.read(2) == b"\x1f\x8b"
+            f.seek(0)
+            stream = gzip.GzipFile(fileobj=f) if compressed else f
+            header, shape, dtype = _idx_header(stream.read, path.name)
+            size = math.prod(shape) * dtype.itemsize
+            if len(header) + size > MAX_IDX_BYTES:
+                raise DatasetError(f"{path.name} declares an array of shape {shape} ({size:,} bytes), more than "
+                                   f"a dataset file can be (at most {MAX_IDX_BYTES:,} bytes)")
+            data = bytearray(len(header) + size)
+            data[:len(header)] = header
+            view, filled = memoryview(data)[len(header):], 0
+            while filled < size and (n := stream.readinto(view[filled:])):
+                filled += n
+            extra = stream.read(1)
         except (OSError, EOFError, zlib.error) as e:
             raise DatasetError(f"{path.name} is not a valid gzip file (truncated or corrupt): {e}") from None
-    return raw
+    if filled != size or extra:
+        raise DatasetError(f"{path.name} is truncated or corrupt: its header declares an array of shape {shape} "
+                           f"({len(header) + size:,} bytes), but the file is {'longer' if extra else 'shorter'}")
+    return data
+
+
+def _idx_header(read, name: str) -> tuple[bytes, tuple[int, ...], np.dtype]:
+    """(the header's bytes, the array's shape, its dtype), from a function reading n bytes."""
+    magic = read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in IDX_DTYPES:
+        raise DatasetError(f"{name} is not an IDX file (bad magic number)")
+    ndim = magic[3]
+    if not 1 <= ndim <= MAX_IDX_DIMS:
+        raise DatasetError(f"{name} is not an IDX file ScratchNet reads: it declares {ndim} dimensions")
+    dims = read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DatasetError(f"{name} is truncated: its header is incomplete")
+    shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+    return bytes(magic) + bytes(dims), shape, np.dtype(IDX_DTYPES[magic[2]])
 
 
 def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
     """An IDX file's array (http://yann.lecun.com/exdb/mnist/): magic, dims, then the values."""
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_DTYPES:
-        raise DatasetError(f"{name} is not an IDX file (bad magic number)")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(data) < header:
-        raise DatasetError(f"{name} is truncated: its header is incomplete")
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(IDX_DTYPES[data[2]])
-    expected = header + int(np.prod(shape)) * dtype.itemsize
+    offset = 0
+
+    def read(n: int) -> bytes:
+        nonlocal offset
+        offset += n
+        return data[offset - n:offset]
+    header, shape, dtype = _idx_header(read, name)
+    expected = len(header) + math.prod(shape) * dtype.itemsize
     if len(data) != expected:
         raise DatasetError(f"{name} is truncated or corrupt: {len(data):,} bytes, expected {expected:,} "
                            f"for an array of shape {shape}")
-    return np.frombuffer(data, dtype, offset=header).reshape(shape)
+    return np.frombuffer(data, dtype, offset=len(header)).reshape(shape)
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -88,11 +119,15 @@ class Dataset:
 def find_idx_files(folder: Path) -> dict[str, Path]:
     folder = Path(folder)
     if not folder.is_dir():
-        raise DatasetError(f"dataset folder not found: {folder}")
+        raise DatasetError(f"{folder} is a file, not a dataset folder (of IDX files)" if folder.exists()
+                           else f"dataset folder not found: {folder}")
+    try:
+        entries = list(folder.iterdir())
+    except OSError as e:
+        raise DatasetError(f"cannot read the folder {folder}: {e.strerror or e}") from None
     found = {}
     for role, keys in ROLES.items():
-        matches = sorted(p for p in folder.iterdir()
-                         if any(k in p.name for k in keys) and "idx" in p.name and p.is_file())
+        matches = sorted(p for p in entries if any(k in p.name for k in keys) and "idx" in p.name and p.is_file())
         if not matches:
             raise DatasetError(f"{folder} has no {role.replace('_', ' ')} file "
                                f"(a name containing {' or '.join(repr(k) for k in keys)} and 'idx')")
@@ -104,10 +139,14 @@ def find_idx_files(folder: Path) -> dict[str, Path]:
 def read_checksums(folder: Path) -> dict[str, str]:
     """A folder's own SHA256SUMS file (the `sha256sum` format), naming the decompressed files."""
     sums = folder / "SHA256SUMS"
-    if not sums.is_file():
+    if not sums.exists():
         return {}
+    try:
+        text = read_regular(sums, DatasetError, "checksum file", 2 ** 20).decode("utf-8")
+    except UnicodeDecodeError:
+        raise DatasetError(f"{sums} is not a checksum list (it is not UTF-8 text)") from None
     entries = {}
-    for line in sums.read_text().splitlines():
+    for line in text.splitlines():
         parts = line.split()
         if len(parts) == 2:
             entries[parts[1].lstrip("*").removesuffix(".gz")] = parts[0].lower()
@@ -120,8 +159,8 @@ def load_idx_folder(folder: Path | str, checksums: dict[str, str] | None = None,
     `checksums` (default: the folder's SHA256SUMS, if any) names."""
     folder = Path(folder)
     checksums = read_checksums(folder) if checksums is None else checksums
-    arrays = {}
-    for role, path in find_idx_files(folder).items():
+    arrays, files = {}, find_idx_files(folder)
+    for role, path in files.items():
         data = read_idx_bytes(path)
         stem = path.name.removesuffix(".gz")
         if stem in checksums and hashlib.sha256(data).hexdigest() != checksums[stem]:
@@ -129,10 +168,18 @@ def load_idx_folder(folder: Path | str, checksums: dict[str, str] | None = None,
         arrays[role] = parse_idx(data, path.name)
     for part in ("train", "test"):
         images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
+        image_file, label_file = files[f"{part}_images"].name, files[f"{part}_labels"].name
         if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
-            raise DatasetError(f"{part} images must be 28x28 uint8, got shape {images.shape} {images.dtype}")
+            raise DatasetError(f"{image_file}: {part} images must be 28x28 uint8, got shape {images.shape} {images.dtype}")
         if labels.ndim != 1 or len(labels) != len(images):
-            raise DatasetError(f"{part}: {len(images)} images but labels of shape {labels.shape}")
+            raise DatasetError(f"{label_file}: {len(images)} {part} images but labels of shape {labels.shape}")
+        if len(labels) == 0 and part == "train":   # an export of samples has an empty test set
+            raise DatasetError(f"{folder}: the {part} set has no images")
+        if labels.dtype.kind not in "iu":
+            raise DatasetError(f"{label_file}: labels must be whole numbers, got {labels.dtype} values")
+        if len(labels) and (labels.min() < 0 or labels.max() >= CLASSES):
+            wrong = labels[(labels < 0) | (labels >= CLASSES)][0]
+            raise DatasetError(f"{label_file}: labels must be digits from 0 to {CLASSES - 1}; found {wrong}")
     return Dataset(arrays["train_images"].reshape(-1, 784), arrays["train_labels"].astype(np.int64),
                    arrays["test_images"].reshape(-1, 784), arrays["test_labels"].astype(np.int64),
                    name=name or folder.name)

@@ -5,13 +5,17 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from .. import checks
 from .init import SCHEMES
 from .layers import (ACTIVATIONS, Affine, BatchNorm, Conv2D, Dropout, Flatten, Layer, MaxPool2D,
                      Reshape)
 from .network import Network
 
 ARCHITECTURES = ("mlp", "cnn")
+DTYPES = ("float32", "float64")
 IMAGE_SHAPE = (28, 28, 1)
+# Beyond these a network would need gigabytes (and no digit needs them); the layers refuse too.
+MAX_WIDTH, MAX_CHANNELS, MAX_BLOCKS = 16384, 1024, 16
 
 
 @dataclass(frozen=True)
@@ -30,24 +34,31 @@ class ModelSpec:
     dtype: str = "float32"
 
     def __post_init__(self):
-        if self.arch not in ARCHITECTURES:
-            raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-        if self.init not in SCHEMES:
-            raise ValueError(f"unknown initialisation {self.init!r}; choose one of {', '.join(SCHEMES)}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if any(int(h) < 1 for h in self.hidden) or any(int(c) < 1 for c in self.channels):
-            raise ValueError("layer sizes must be positive")
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        checks.choice(self.arch, "architecture", ARCHITECTURES)
+        checks.choice(self.activation, "activation", ACTIVATIONS)
+        checks.choice(self.init, "initialisation", SCHEMES)
+        checks.choice(self.dtype, "number type", DTYPES)
+        for field_name, what, most in (("hidden", "hidden layer sizes", MAX_WIDTH),
+                                       ("channels", "convolution filters", MAX_CHANNELS)):
+            sizes = getattr(self, field_name)
+            if not isinstance(sizes, (tuple, list)) or not 1 <= len(sizes) <= MAX_BLOCKS:
+                raise ValueError(f"{what}: give from 1 to {MAX_BLOCKS} numbers, got {sizes!r}")
+            object.__setattr__(self, field_name, tuple(checks.whole(n, what, 1, most) for n in sizes))
+        checks.whole(self.kernel, "the kernel size", 1, IMAGE_SHAPE[0])
+        checks.real(self.init_std, "the initial weights' standard deviation", above=0, high=100)
+        checks.real(self.dropout, "the dropout rate", low=0, below=1)
+        checks.whole(self.classes, "the number of classes", 10, 10)
+        if not isinstance(self.batchnorm, bool):
+            raise ValueError(f"batchnorm is true or false, got {self.batchnorm!r}")
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> ModelSpec:
+        """From to_json(); keys it does not know are left out. Raises ValueError for anything else."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a model spec is a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
 

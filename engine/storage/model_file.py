@@ -1,10 +1,10 @@
 """Model files: one .npz holding the weights (and optimizer state) plus a JSON record of the
-architecture, training settings and history. Written atomically; read with allow_pickle=False."""
+architecture, training settings and history. Written atomically; read member by member, each
+checked before it is decompressed (npz_archive), never with pickle."""
 from __future__ import annotations
 
 import datetime
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,16 +12,20 @@ import numpy as np
 
 from ..errors import ModelFileError
 from ..nn.builders import ModelSpec
-from ..nn.layers import LAYER_TYPES
 from ..nn.network import Network
 from ..nn.optimizers import OPTIMIZERS, Optimizer
 from ..training.records import History, TrainConfig
 from ..version import __version__
-from .atomic import atomic_open
+from .atomic import atomic_open, save_target
+from .model_record import CLASSES, INPUT_SHAPE, ModelRecord, check_record
+from .npz_archive import NpzArchive
 
 FORMAT = "scratchnet-model"
 FORMAT_VERSION = 1
 META_KEY = "meta.json"
+MAX_FILE_BYTES = 2 ** 33         # 8 GiB; the record and each array are bounded on their own too
+MAX_RECORD_BYTES = 2 ** 24
+MAX_STEPS = 2 ** 23              # losses kept, one per step: 64 MB, 140 epochs at batch 1
 
 
 @dataclass
@@ -41,7 +45,9 @@ class SavedModel:
         return self.spec.describe() if self.spec else f"{len(self.network.layers)}-layer network"
 
 
-def save_model(path: Path | str, model: SavedModel) -> None:
+def save_model(path: Path | str, model: SavedModel) -> Path:
+    """Write the model atomically; returns the path written (.npz added when the name has no suffix,
+    a symbolic link followed to its file)."""
     path = Path(path)
     net = model.network
     arrays: dict[str, np.ndarray] = {}
@@ -74,95 +80,94 @@ def save_model(path: Path | str, model: SavedModel) -> None:
     if not path.suffix:
         path = path.with_suffix(".npz")
     try:
+        path = save_target(path)
         with atomic_open(path) as f:
             np.savez(f, **arrays)
+        return path
     except OSError as e:
         raise ModelFileError(f"cannot save the model to {path}: {e.strerror or e}") from None
 
 
 def read_meta(path: Path | str) -> dict:
     """Only the JSON record of a model file (cheap: no network is built)."""
-    return _read(Path(path))[0]
+    with _open(Path(path)) as archive:
+        return _record(archive)
 
 
 def load_model(path: Path | str) -> SavedModel:
+    """The model a file holds. Raises ModelFileError, naming the file and what is wrong, for
+    anything but a whole, valid model file; the checks come before anything large is built."""
     path = Path(path)
-    meta, arrays = _read(path)
-    try:
-        return _build(meta, arrays)
-    except ModelFileError as e:
-        raise ModelFileError(f"{path.name}: {e}") from None
-    except (KeyError, TypeError, ValueError) as e:
-        raise ModelFileError(f"{path.name} does not match its own architecture record ({e}); "
-                             "it was damaged or written by another program") from None
+    with _open(path) as archive:
+        meta = _record(archive)
+        try:
+            record = check_record(meta)
+            return _build(record, archive)
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, ArithmeticError) as e:
+            raise ModelFileError(f"{path.name} does not hold a model ScratchNet can use: {e}") from None
 
 
-def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    if not path.exists():
-        raise ModelFileError(f"model file not found: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}  # reads (and CRC-checks) everything now
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
-        kind = "not a ScratchNet model file" if not zipfile.is_zipfile(path) else "damaged or truncated"
-        raise ModelFileError(f"{path.name} is {kind} ({type(e).__name__}: {e})") from None
-    if META_KEY not in arrays:
-        raise ModelFileError(f"{path.name} is a NumPy archive but not a ScratchNet model (no {META_KEY})")
-    try:
-        meta = json.loads(arrays.pop(META_KEY).tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFileError(f"{path.name} has a damaged model record: {e}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path.name} is not a ScratchNet model file")
-    if meta.get("version", 0) > FORMAT_VERSION:
-        raise ModelFileError(f"{path.name} was written by a newer ScratchNet (format version "
-                             f"{meta['version']}); this one reads version {FORMAT_VERSION}")
-    return meta, arrays
+def _open(path: Path) -> NpzArchive:
+    return NpzArchive(path, ModelFileError, "ScratchNet model file", MAX_FILE_BYTES)
 
 
-def _assign(target: np.ndarray, saved: np.ndarray, name: str) -> np.ndarray:
-    if saved.shape != target.shape:
-        raise ModelFileError(f"{name} has shape {saved.shape}, but the architecture needs {target.shape}")
-    if not np.issubdtype(saved.dtype, np.floating):
-        raise ModelFileError(f"{name} holds {saved.dtype} values, not floating point numbers")
+def _record(archive: NpzArchive) -> dict:
+    if META_KEY not in archive:
+        raise ModelFileError(f"{archive.name} is a NumPy archive but not a ScratchNet model (no {META_KEY})")
+    meta = archive.record(META_KEY, MAX_RECORD_BYTES, "model record")
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{archive.name} is not a ScratchNet model file")
+    version = meta.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ModelFileError(f"{archive.name} has a damaged model record: its version is {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{archive.name} was written by a newer ScratchNet (format version "
+                             f"{version}); this one reads version {FORMAT_VERSION}")
+    return meta
+
+
+def _assign(target: np.ndarray, archive: NpzArchive, key: str, name: str) -> np.ndarray:
+    saved = archive.array(key, "f", shape=target.shape)
     if not np.all(np.isfinite(saved)):
-        raise ModelFileError(f"{name} contains NaN or infinite values")
+        raise ModelFileError(f"{archive.name}: {name} contains NaN or infinite values")
     return saved.astype(target.dtype)
 
 
-def _build(meta: dict, arrays: dict[str, np.ndarray]) -> SavedModel:
-    arch = meta["architecture"]
-    layers = []
-    for i, entry in enumerate(arch["layers"]):
-        cls = LAYER_TYPES.get(entry["type"])
-        if cls is None:
-            raise ModelFileError(f"layer {i} is of unknown type {entry['type']!r}")
-        layer = cls(**entry["config"])
+def _build(record: ModelRecord, archive: NpzArchive) -> SavedModel:
+    layers, shape = [], INPUT_SHAPE
+    for i, (cls, config) in enumerate(record.layers):
+        layer = cls(**config)
+        shape = layer.output_shape(shape)  # raises if it does not fit the layer before: nothing more is built
         for j, p in enumerate(layer.parameters()):
-            p.value = _assign(p.value, arrays[f"layer{i}/param{j}"], f"layer {i} ({entry['type']}) parameter {j}")
+            p.value = _assign(p.value, archive, f"layer{i}/param{j}", f"layer {i} ({cls.__name__}) parameter {j}")
             p.grad = np.zeros_like(p.value)
         for j, buf in enumerate(layer.buffers()):
-            buf[...] = _assign(buf, arrays[f"layer{i}/buffer{j}"], f"layer {i} ({entry['type']}) buffer {j}")
+            buf[...] = _assign(buf, archive, f"layer{i}/buffer{j}", f"layer {i} ({cls.__name__}) buffer {j}")
         layers.append(layer)
-    network = Network(layers, tuple(arch["input_shape"]), np.dtype(arch["dtype"]))
-    shapes = network.output_shapes()  # raises if consecutive layers do not fit together
-    if shapes and shapes[-1] != (10,) and meta.get("spec") is None:
-        raise ModelFileError(f"the network ends in {shapes[-1]} values, not 10 class scores")
+    if shape != (CLASSES,):
+        raise ModelFileError(f"{archive.name}: the network ends in {shape} values, not {CLASSES} class scores")
+    network = Network(layers, INPUT_SHAPE, np.dtype(record.dtype))
+    with np.errstate(all="ignore"):
+        scores = network.forward(np.zeros((1, *INPUT_SHAPE)))
+    if not np.all(np.isfinite(scores)):
+        raise ModelFileError(f"{archive.name}: the network's scores overflow (its weights are too large)")
     optimizer = None
-    if meta.get("optimizer"):
-        o = meta["optimizer"]
-        cls = OPTIMIZERS[o["name"]]
-        optimizer = cls(network.parameters(), **o["hyperparameters"])
-        state = {k.removeprefix("optimizer/"): v for k, v in arrays.items() if k.startswith("optimizer/")}
-        # Files of ScratchNet 1.0 kept some moments multiplied by a constant (state_scales, e.g. Adam's m
-        # divided by 1 - beta1); they are read back as the rule's own quantities.
-        for name, scale in (o.get("state_scales") or {}).items():
-            state.update({k: v * scale for k, v in state.items() if k.startswith(f"{name}/")})
-        optimizer.load_state_arrays(state, int(o["t"]))
+    if record.optimizer is not None:
+        o = record.optimizer
+        optimizer = o.rule(network.parameters(), **o.hyperparameters)
+        state = {}
+        for slot, arrays in optimizer.state.items():
+            # Files of ScratchNet 1.0 kept some moments multiplied by a constant (state_scales, e.g. Adam's m
+            # divided by 1 - beta1); they are read back as the rule's own quantities.
+            scale = o.state_scales.get(slot, 1.0)
+            for i, array in enumerate(arrays):
+                state[f"{slot}/{i}"] = _assign(array, archive, f"optimizer/{slot}/{i}", f"optimizer state {slot}/{i}") * scale
+        optimizer.load_state_arrays(state, o.t)
+    losses = archive.array("history/losses", "f", ndim=1, max_values=MAX_STEPS) if "history/losses" in archive else None
     return SavedModel(
-        network=network,
-        spec=ModelSpec.from_json(meta["spec"]) if meta.get("spec") else None,
-        train_config=TrainConfig.from_json(meta["train_config"]) if meta.get("train_config") else None,
-        history=History.from_json(meta.get("history") or {}, arrays.get("history/losses")),
-        test_accuracy=meta.get("test_accuracy"), optimizer=optimizer, step=int(meta.get("step", 0)),
-        dataset=meta.get("dataset", "MNIST"), notes=meta.get("notes") or {})
+        network=network, spec=record.spec, train_config=record.train_config,
+        history=History([float(v) for v in (losses if losses is not None else [])], record.epochs),
+        test_accuracy=record.test_accuracy, optimizer=optimizer, step=record.step,
+        dataset=record.dataset, notes=record.notes)

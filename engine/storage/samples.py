@@ -16,7 +16,6 @@ import json
 import logging
 import threading
 import uuid
-import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,8 +23,10 @@ import numpy as np
 
 from ..data.datasets import find_idx_files, load_idx_folder, to_float, write_idx
 from ..data.preprocess import mnist_image
+from .. import checks
 from ..errors import DatasetError, EngineError
-from .atomic import atomic_open
+from .atomic import PRIVATE_MODE, atomic_open, make_private_folder
+from .npz_archive import NpzArchive
 from .paths import user_data_dir
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ FORMAT = "scratchnet-sample"
 FORMAT_VERSION = 1
 META_KEY = "meta.json"
 CLASSES = 10
+MAX_FILE_BYTES = 2 ** 24          # a sample is a few kilobytes
+MAX_RECORD_BYTES = 2 ** 16
+MAX_POINTS = 2 ** 20
 # The IDX files an export writes: the names MNIST uses, so load_idx_folder and --data read them.
 IDX_NAMES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
              "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
@@ -86,40 +90,43 @@ def check_vector(vector) -> np.ndarray:
 
 # One file.
 def write_sample(path: Path, sample: Sample) -> None:
+    """Written atomically and readable by the user alone (drawings of their handwriting are theirs)."""
     lengths = np.array([len(s) for s in sample.strokes], dtype=np.int32)
     points = np.concatenate(sample.strokes).astype(np.float32) if sample.strokes else np.zeros((0, 2), np.float32)
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "id": sample.id, "label": sample.label,
             "pen_width": sample.pen_width, "created": sample.created, "source": sample.source}
-    with atomic_open(path) as f:
+    with atomic_open(path, mode=PRIVATE_MODE) as f:
         np.savez_compressed(f, **{META_KEY: np.frombuffer(json.dumps(meta).encode(), np.uint8)},
                             points=points, stroke_lengths=lengths, vector=sample.vector.astype(np.float32))
 
 
 def read_sample(path: Path) -> Sample:
-    """Raises SampleFileError, saying what is wrong, for anything but a whole, valid sample file."""
+    """Raises SampleFileError, saying what is wrong, for anything but a whole, valid sample file;
+    each part is checked before it is decompressed (npz_archive)."""
+    path = Path(path)
+    with NpzArchive(path, SampleFileError, "sample file", MAX_FILE_BYTES) as archive:
+        meta = archive.record(META_KEY, MAX_RECORD_BYTES, "sample record")
+        vector = archive.array("vector", "f", shape=(784,))
+        points = archive.array("points", "f", ndim=2, max_values=2 * MAX_POINTS).astype(np.float32)
+        lengths = archive.array("stroke_lengths", "iu", ndim=1, max_values=MAX_POINTS)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
-        raise SampleFileError(f"{path.name} is damaged or not a sample file ({type(e).__name__}: {e})") from None
-    try:
-        meta = json.loads(arrays[META_KEY].tobytes().decode())
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        if meta.get("format") != FORMAT:
             raise ValueError("not a ScratchNet sample")
-        if meta.get("version", 0) > FORMAT_VERSION:
-            raise ValueError(f"written by a newer ScratchNet (format version {meta['version']})")
-        points = arrays["points"].astype(np.float32)
-        lengths = arrays["stroke_lengths"]
-        if points.ndim != 2 or points.shape[1] != 2 or not np.all(np.isfinite(points)):
+        version = checks.whole(meta.get("version", 0), "its format version", 0)
+        if version > FORMAT_VERSION:
+            raise ValueError(f"written by a newer ScratchNet (format version {version})")
+        if points.shape[1:] != (2,) or not np.all(np.isfinite(points)):
             raise ValueError(f"points of shape {points.shape}")
-        if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer) or np.any(lengths < 1) \
-                or lengths.sum() != len(points):
+        if np.any(lengths < 1) or int(lengths.sum(dtype=np.int64)) != len(points):
             raise ValueError("stroke lengths do not add up to the points")
         strokes = tuple(np.split(points, np.cumsum(lengths)[:-1])) if len(lengths) else ()
-        return Sample(id=path.stem, label=check_label(meta["label"]), vector=check_vector(arrays["vector"]),
-                      strokes=strokes, pen_width=float(meta.get("pen_width", 0.0)),
-                      created=str(meta.get("created", "")), source=str(meta.get("source", "drawn")))
-    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as e:
+        pen_width = checks.real(meta.get("pen_width", 0.0), "the pen width", 0, 1)
+        created, source = meta.get("created", ""), meta.get("source", "drawn")
+        if not isinstance(created, str) or not isinstance(source, str):
+            raise ValueError("its dates and source are not texts")
+        return Sample(id=path.stem, label=check_label(meta.get("label")), vector=check_vector(vector),
+                      strokes=strokes, pen_width=pen_width, created=created[:64], source=source[:32])
+    except ValueError as e:
         raise SampleFileError(f"{path.name} is not a valid sample file ({e})") from None
 
 
@@ -205,6 +212,7 @@ class SampleStore:
     # Changes.
     def _write(self, sample: Sample) -> None:
         try:
+            make_private_folder(self.folder)
             write_sample(self.path_of(sample.id), sample)
         except OSError as e:
             raise SampleFileError(f"cannot save the sample in {self.folder}: {e.strerror or e}") from None
@@ -266,8 +274,6 @@ class SampleStore:
             dataset = load_idx_folder(folder)
             images = np.concatenate([dataset.train_images, dataset.test_images])
             labels = np.concatenate([dataset.train_labels, dataset.test_labels])
-            if len(labels) and (labels.min() < 0 or labels.max() >= CLASSES):
-                raise DatasetError(f"{folder.name} has labels outside 0-9")
             incoming = [Sample("", int(t), v, source="imported") for v, t in zip(to_float(images), labels)]
         else:
             other = SampleStore(folder)

@@ -1,11 +1,11 @@
 """What a run is told (TrainConfig) and what it reports (EpochReport, History, TrainResult)."""
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from .. import checks
 from ..nn.optimizers import DEFAULT_LR, OPTIMIZERS
 from ..nn.schedules import SCHEDULES
 
@@ -29,18 +29,23 @@ class TrainConfig:
     train_eval_size: int = 10000     # train accuracy is measured on this many training images
 
     def __post_init__(self):
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        if self.batch_size < 1 or self.epochs < 1:
-            raise ValueError("batch size and epochs must be at least 1")
-        if self.lr is not None and not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"the learning rate must be a positive number, got {self.lr}")
-        if self.train_size is not None and self.train_size < 1:
-            raise ValueError(f"the training subset needs at least one image, got {self.train_size}")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight decay cannot be negative, got {self.weight_decay}")
+        checks.choice(self.optimizer, "optimizer", OPTIMIZERS)
+        checks.choice(self.schedule, "schedule", SCHEDULES)
+        checks.whole(self.batch_size, "the batch size", 1, 1_000_000)
+        checks.whole(self.epochs, "the number of epochs", 1, 100_000)
+        if self.lr is not None:
+            checks.real(self.lr, "the learning rate", above=0)
+        checks.real(self.weight_decay, "the weight decay", low=0)
+        checks.whole(self.step_epochs, "the epochs between learning-rate steps", 1, 100_000)
+        checks.real(self.step_gamma, "the learning-rate step factor", above=0, high=1)
+        checks.whole(self.validation, "the number of validation images", 0, 10 ** 9)
+        if self.train_size is not None:
+            checks.whole(self.train_size, "the training subset", 1, 10 ** 9)
+        checks.whole(self.seed, "the seed", 0, 2 ** 63 - 1)
+        checks.whole(self.train_eval_size, "the images train accuracy is measured on", 0, 10 ** 9)
+        for name in ("augment", "eval_test"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} is true or false, got {getattr(self, name)!r}")
 
     @property
     def learning_rate(self) -> float:
@@ -51,6 +56,9 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data: dict) -> TrainConfig:
+        """From to_json(); keys it does not know are left out. Raises ValueError for anything else."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a training configuration is a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -66,6 +74,25 @@ class EpochReport:
     seconds: float
     lr: float
 
+    @classmethod
+    def from_json(cls, data: dict) -> EpochReport:
+        """From asdict(); raises ValueError for a missing field or a value of the wrong kind."""
+        if not isinstance(data, dict):
+            raise ValueError(f"an epoch's report is a JSON object, got {type(data).__name__}")
+        try:
+            values = {f.name: data[f.name] for f in fields(cls)}
+        except KeyError as e:
+            raise ValueError(f"an epoch's report has no {e.args[0]!r}") from None
+        for name in ("epoch", "step"):
+            checks.whole(values[name], f"an epoch's {name}", 0)
+        for name in ("loss", "train_accuracy", "validation_accuracy", "test_accuracy", "seconds", "lr"):
+            value = values[name]
+            if value is None and name.endswith("accuracy") and name != "train_accuracy":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"an epoch's {name.replace('_', ' ')} must be a number, got {value!r}")
+        return cls(**values)
+
 
 @dataclass
 class History:
@@ -77,8 +104,10 @@ class History:
 
     @classmethod
     def from_json(cls, data: dict, losses: np.ndarray | None = None) -> History:
+        if not isinstance(data, dict) or not isinstance(data.get("epochs", []), list):
+            raise ValueError("a history is a JSON object with a list of epochs")
         return cls([float(v) for v in (losses if losses is not None else [])],
-                   [EpochReport(**e) for e in data.get("epochs", [])])
+                   [EpochReport.from_json(e) for e in data.get("epochs", [])])
 
 
 @dataclass

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QVBoxLayout, QWidget
 
+from ..settings import read_int
 from .common import ExploreView
 from .hyperparameter_view import HyperparameterView
 from .init_explorer import InitExplorerView
@@ -43,7 +44,7 @@ class ExperimentsTab(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.chooser)
         layout.addWidget(self.stack, 1)
-        start = int(settings.value(SETTING, 0)) if settings is not None else 0
+        start = read_int(settings, SETTING, 0, 0, len(self._factories) - 1) if settings is not None else 0
         self.chooser.setCurrentRow(min(max(start, 0), len(self._factories) - 1))
 
     def view(self, row: int) -> ExploreView:

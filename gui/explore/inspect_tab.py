@@ -3,6 +3,8 @@ weights, its activations for the digit on the canvas, and a gradient check. It f
 chosen in the Draw tab; its computations run in workers, and only while the tab is on screen."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6.QtWidgets import QProgressBar, QTabWidget
 
@@ -61,7 +63,7 @@ class InspectTab(ExploreView):
         for slot in ("test", "activations", "gradients"):   # their results would be of the old model
             self.cancel(slot)
         self.entry, self.predictions = entry, None
-        self.model_label.setText(f"<b>Model:</b> {entry.name} · {entry.summary()}")
+        self.model_label.setText(f"<b>Model:</b> {html.escape(entry.name)} · {html.escape(entry.summary())}")
         self.confusion.clear("Testing the model on the 10,000 test images…")
         self.mistakes.clear("Testing the model on the 10,000 test images…")
         self.gradients.clear("Press the button to compare the gradients.")

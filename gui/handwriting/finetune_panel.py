@@ -36,6 +36,7 @@ from ..model_library import ModelEntry, ModelLibrary
 from ..spin_box import spin_box
 from ..theme import BAD, GOOD
 from ..run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
+from ..settings import read_float, read_int, read_text
 from ..training_plots import TrainingPlots
 from .sample_keeper import SampleKeeper
 
@@ -98,9 +99,10 @@ class FinetunePanel(QWidget):
     def _build(self) -> None:
         self.model_label = QLabel()
         self.model_label.setWordWrap(True)
-        self.epochs = spin_box(1, 50, int(self.settings.value("finetune/epochs", FinetuneConfig.epochs)),
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)   # a model's name is data, never markup
+        self.epochs = spin_box(1, 50, read_int(self.settings, "finetune/epochs", FinetuneConfig.epochs, 1, 50),
                                "Passes over the mixed set (MNIST images with your samples among them)")
-        self.lr = spin_box(0.0, 0.1, float(self.settings.value("finetune/lr", 0.0)),
+        self.lr = spin_box(0.0, 0.1, read_float(self.settings, "finetune/lr", 0.0, 0.0, 0.1),
                            "Learning rate. Lower than for training from scratch, so the network adapts to your "
                            "hand without forgetting MNIST.", step=0.0001, decimals=5)
         self.lr.setSpecialValueText("auto: a tenth of the model's own")
@@ -307,7 +309,7 @@ class FinetunePanel(QWidget):
     def save_dialog(self) -> None:
         if self._tuned_entry is None:
             return
-        folder = Path(str(self.settings.value("paths/save", user_data_dir() / "models")))
+        folder = Path(read_text(self.settings, "paths/save", str(user_data_dir() / "models")))
         path, _ = QFileDialog.getSaveFileName(self, "Save the fine-tuned model", str(folder / "my-handwriting.npz"),
                                               "ScratchNet models (*.npz)")
         if path:
@@ -315,5 +317,5 @@ class FinetunePanel(QWidget):
 
     def save(self, path: str) -> None:
         model = self._tuned_entry.model
-        self.keeper.submit(lambda: save_model(path, model), lambda _: self.status.emit(f"Saved to {path}"),
+        self.keeper.submit(lambda: save_model(path, model), lambda saved: self.status.emit(f"Saved to {saved}"),
                            title="Cannot save the model")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from engine.storage.samples import SampleStore
 
 from ..digit_image import digit_pixmap
+from ..settings import read_text
 from .labelling import sample_count, samples_of
 from .sample_keeper import SampleKeeper
 
@@ -214,7 +215,7 @@ class SamplesPanel(QWidget):
         self.keeper.submit(work, done, title="Cannot relabel the samples")
 
     def _choose_folder(self, title: str, setting: str) -> str:
-        folder = QFileDialog.getExistingDirectory(self, title, str(self.settings.value(setting, "")))
+        folder = QFileDialog.getExistingDirectory(self, title, read_text(self.settings, setting))
         if folder:
             self.settings.setValue(setting, folder)
         return folder

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..init import weight_std
-from .base import Layer, Parameter
+from .base import Layer, Parameter, check_weight_count
 
 
 class Affine(Layer):
@@ -11,6 +11,9 @@ class Affine(Layer):
 
     def __init__(self, n_in: int, n_out: int, init: str = "he", std: float = 0.01,
                  rng: np.random.Generator | None = None, bias: bool = True, dtype=np.float32):
+        if n_in < 1 or n_out < 1:
+            raise ValueError(f"an affine layer needs at least one input and one output, got {n_in} and {n_out}")
+        check_weight_count(f"an affine layer {n_in}x{n_out}", n_in * n_out)
         rng = rng if rng is not None else np.random.default_rng()
         self.n_in, self.n_out = n_in, n_out
         w = rng.standard_normal((n_in, n_out)) * weight_std(init, n_in, std)

@@ -3,6 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
+# The largest layer ScratchNet builds (4096x4096 weights is 2**24): a larger one, asked for by a typo
+# or a hostile model file, would need gigabytes before anything could say it is too large.
+MAX_LAYER_WEIGHTS = 2 ** 24
+
+
+def check_weight_count(kind: str, count: int) -> None:
+    """Refuse, before allocating, a layer of more than MAX_LAYER_WEIGHTS weights."""
+    if count > MAX_LAYER_WEIGHTS:
+        raise ValueError(f"{kind} of {count:,} weights is larger than ScratchNet builds "
+                         f"(at most {MAX_LAYER_WEIGHTS:,})")
+
 
 class Parameter:
     """A trainable array and the gradient backward() writes for it."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer, Parameter
+from .base import Layer, Parameter, check_weight_count
 
 
 class BatchNorm(Layer):
@@ -11,6 +11,9 @@ class BatchNorm(Layer):
     Works on (N, D) and on channels-last images (N, H, W, C). Inference uses running statistics."""
 
     def __init__(self, features: int, momentum: float = 0.9, eps: float = 1e-5, dtype=np.float32):
+        if features < 1:
+            raise ValueError(f"batch normalisation needs at least one feature, got {features}")
+        check_weight_count(f"a batch normalisation of {features:,} features", 4 * features)
         self.features, self.momentum, self.eps = features, momentum, eps
         self.gamma = Parameter(np.ones(features, dtype=dtype), "gamma", decay=False)
         self.beta = Parameter(np.zeros(features, dtype=dtype), "beta", decay=False)
@@ -63,3 +66,8 @@ class BatchNorm(Layer):
 
     def config(self):
         return {"features": self.features, "momentum": self.momentum, "eps": self.eps}
+
+    def output_shape(self, input_shape):
+        if not input_shape or input_shape[-1] != self.features:
+            raise ValueError(f"BatchNorm normalises {self.features} features, gets {input_shape}")
+        return input_shape

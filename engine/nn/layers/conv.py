@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..init import weight_std
-from .base import Layer, Parameter
+from .base import Layer, Parameter, check_weight_count
 from .im2col import col2im, im2col, output_size
 
 
@@ -15,9 +15,12 @@ class Conv2D(Layer):
     def __init__(self, in_channels: int, out_channels: int, kernel: int = 3, stride: int = 1,
                  pad: int = 0, init: str = "he", std: float = 0.01,
                  rng: np.random.Generator | None = None, bias: bool = True, dtype=np.float32):
-        if kernel < 1 or stride < 1 or pad < 0:
-            raise ValueError(f"a convolution needs kernel and stride of at least 1 and a padding of at least 0, "
-                             f"got kernel {kernel}, stride {stride}, padding {pad}")
+        if kernel < 1 or stride < 1 or pad < 0 or in_channels < 1 or out_channels < 1:
+            raise ValueError(f"a convolution needs kernel, stride and channels of at least 1 and a padding of at "
+                             f"least 0, got kernel {kernel}, stride {stride}, padding {pad}, "
+                             f"channels {in_channels} to {out_channels}")
+        check_weight_count(f"a {kernel}x{kernel} convolution of {in_channels} to {out_channels} channels",
+                           kernel * kernel * in_channels * out_channels)
         rng = rng if rng is not None else np.random.default_rng()
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel, self.stride, self.pad = kernel, stride, pad
