@@ -61,8 +61,9 @@ def test_a_digit_key_keeps_the_drawing_and_clears_the_canvas(window, qtbot):
     assert sample.label == 7 and sample.pen_width == pytest.approx(canvas.pen_width())
     np.testing.assert_array_equal(sample.vector, expected)
     np.testing.assert_array_equal(sample.strokes[0], strokes[0])
-    # The buttons under the canvas do the same.
+    # The buttons under the canvas do the same; the message compares with the reading on screen.
     stroke(canvas, SEVEN[0])
+    qtbot.waitUntil(lambda: window.draw_tab.shown_revision == canvas.revision(), timeout=5000)
     bar = tab(window).labeller.bar
     QTest.mouseClick(bar.buttons[1], Qt.MouseButton.LeftButton)
     wait_saved(qtbot, window)
