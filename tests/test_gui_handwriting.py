@@ -190,3 +190,46 @@ def test_closing_during_fine_tuning_stops_it(window, qtbot):
     stopped_at = panel.run.step
     qtbot.wait(300)
     assert panel.run.step == stopped_at and not panel.is_running()
+
+
+def test_a_deleted_sample_can_be_brought_back(window, qtbot):
+    for _ in range(2):
+        stroke(window.canvas, SEVEN[0])
+        QTest.keyClick(window.canvas, Qt.Key.Key_7)
+    wait_saved(qtbot, window)
+    window.tabs.setCurrentWidget(tab(window))
+    panel = tab(window).samples
+    before = [(s.id, s.created) for s in panel.store.samples()]
+    assert not panel.undo_button.isEnabled()
+    panel.thumbnails.item(0).setSelected(True)
+    panel.delete_selected()
+    wait_saved(qtbot, window)
+    assert len(panel.store) == 1 and panel.undo_button.isEnabled()
+    assert "brings them back" in window.statusBar().currentMessage()
+    panel.undo_button.click()
+    wait_saved(qtbot, window)
+    assert [(s.id, s.created) for s in panel.store.samples()] == before and not panel.undo_button.isEnabled()
+    # On disk too: a restart sees both again.
+    on_disk = SampleStore(default_samples_dir())
+    assert on_disk.load() == [] and len(on_disk.samples()) == 2
+
+
+def test_png_files_are_imported_as_samples_labelled_by_their_names(window, qtbot, tmp_path, mnist):
+    from tests.test_cli import write_png
+    images = {label: mnist.test_images[np.flatnonzero(mnist.test_labels == label)[0]].reshape(28, 28)
+              for label in (3, 5)}
+    write_png(tmp_path / "3.png", images[3])
+    write_png(tmp_path / "5_b.png", 255 - images[5])      # dark ink on light paper, as a scan would be
+    write_png(tmp_path / "unnamed.png", images[3])
+    (tmp_path / "notes.txt").write_text("not an image")
+    panel = tab(window).samples
+    panel.import_from(str(tmp_path))
+    wait_saved(qtbot, window)
+    assert panel.store.counts()[3] == 1 and panel.store.counts()[5] == 1 and len(panel.store) == 2
+    message = window.statusBar().currentMessage()
+    assert "Imported 2 samples from 3 image file(s)" in message and "1 without a digit" in message
+    # The unnamed one gets the digit the user gives; importing again adds nothing new.
+    panel.import_images([tmp_path / "unnamed.png", tmp_path / "3.png"], digit_for_unlabelled=8)
+    wait_saved(qtbot, window)
+    assert panel.store.counts()[8] == 1 and len(panel.store) == 3
+    assert "1 already here were skipped" in window.statusBar().currentMessage()
