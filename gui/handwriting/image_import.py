@@ -11,6 +11,7 @@ from engine.storage.samples import ImportReport, Sample, SampleStore
 
 from ..image_file import ImageReadError, read_gray
 from ..picture import image_suffixes
+from .labelling import sample_count
 
 LEADING_DIGIT = re.compile(r"(\d)(?!\d)")     # one digit, not the start of a number such as 2024
 
@@ -52,3 +53,26 @@ def import_images(store: SampleStore, labelled: list[tuple[Path, int]]) -> Impor
         known.add(key)
         report.added += 1
     return report
+
+
+def label_paths(paths: list, digit_for_unlabelled: int | None = None) -> tuple[list[tuple[Path, int]], int]:
+    """Each path with its digit (from its name, else `digit_for_unlabelled`), and how many had none."""
+    labelled = []
+    for path in map(Path, paths):
+        digit = label_from_name(path)
+        digit = digit_for_unlabelled if digit is None else digit
+        if digit is not None:
+            labelled.append((path, digit))
+    return labelled, len(paths) - len(labelled)
+
+
+def import_summary(report: ImportReport, source: str, unlabelled: int = 0) -> str:
+    """ "Imported 3 samples from ...; 1 already here was skipped; ..." for the status bar."""
+    message = f"Imported {sample_count(report.added)} from {source}"
+    if report.duplicates:
+        message += f"; {report.duplicates} already here were skipped"
+    if unlabelled:
+        message += f"; {unlabelled} without a digit in their name were skipped"
+    if report.problems:
+        message += f"; {len(report.problems)} could not be used ({report.problems[0]})"
+    return message + "."

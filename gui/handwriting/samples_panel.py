@@ -25,7 +25,7 @@ from engine.storage.samples import Sample, SampleStore, is_idx_folder
 
 from ..digit_image import digit_pixmap
 from ..picture import image_name_filter
-from .image_import import images_in, import_images, label_from_name
+from .image_import import images_in, import_images, import_summary, label_from_name, label_paths
 from .labelling import sample_count, samples_of
 from .sample_keeper import SampleKeeper
 
@@ -298,25 +298,11 @@ class SamplesPanel(QWidget):
 
     def import_images(self, paths: list, digit_for_unlabelled: int | None = None) -> None:
         """Image files as samples, labelled by their names (or `digit_for_unlabelled`; else skipped)."""
-        labelled, skipped = [], 0
-        for path in map(Path, paths):
-            digit = label_from_name(path)
-            digit = digit_for_unlabelled if digit is None else digit
-            if digit is None:
-                skipped += 1
-            else:
-                labelled.append((path, digit))
-
-        def done(report):
-            message = f"Imported {sample_count(report.added)} from {len(paths)} image file(s)"
-            if report.duplicates:
-                message += f"; {report.duplicates} already here were skipped"
-            if skipped:
-                message += f"; {skipped} without a digit in their name were skipped"
-            if report.problems:
-                message += f"; {len(report.problems)} could not be used ({report.problems[0]})"
-            self.status.emit(message + ".")
-        self.keeper.submit(lambda: import_images(self.store, labelled), done, title="Cannot import the images")
+        labelled, skipped = label_paths(paths, digit_for_unlabelled)
+        self.keeper.submit(lambda: import_images(self.store, labelled),
+                           lambda report: self.status.emit(import_summary(report, f"{len(paths)} image file(s)",
+                                                                          skipped)),
+                           title="Cannot import the images")
 
     def import_from(self, folder: str) -> None:
         path = Path(folder)
@@ -325,11 +311,6 @@ class SamplesPanel(QWidget):
             if images:
                 self.import_images(images)
                 return
-        def done(report):
-            message = f"Imported {sample_count(report.added)} from {folder}"
-            if report.duplicates:
-                message += f"; {report.duplicates} already here were skipped"
-            if report.problems:
-                message += f"; {len(report.problems)} damaged file(s) skipped"
-            self.status.emit(message + ".")
-        self.keeper.submit(lambda: self.store.import_from(folder), done, title="Cannot import the samples")
+        self.keeper.submit(lambda: self.store.import_from(folder),
+                           lambda report: self.status.emit(import_summary(report, folder)),
+                           title="Cannot import the samples")
