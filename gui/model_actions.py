@@ -12,35 +12,14 @@ from engine.storage.paths import user_data_dir
 from .model_library import ModelEntry, ModelLibrary, file_name_for
 
 
-class ModelActions(QObject):
+class ModelSaver(QObject):
+    """Saving a model of the list to a file the user picks (the Draw tab's menu, the Train tab's button)."""
     status = Signal(str)
     error = Signal(str, str)
 
     def __init__(self, library: ModelLibrary, settings: QSettings, window: QWidget):
         super().__init__(window)
         self.library, self.settings, self.window = library, settings, window
-        self.button = QToolButton()
-        self.button.setText("⋯")
-        self.button.setToolTip("Save the model, rename it, or take it off the list")
-        self.button.setAccessibleName("Model actions")
-        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.button)
-        self.save_action = menu.addAction("Save as…", lambda: self.save_dialog())
-        self.rename_action = menu.addAction("Rename…", lambda: self.rename())
-        self.remove_action = menu.addAction("Remove from the list", lambda: self.remove())
-        menu.aboutToShow.connect(self._update)
-        self.button.setMenu(menu)
-        library.activeChanged.connect(lambda _: self._update())
-        self._update()
-
-    def _update(self) -> None:
-        entry = self.library.active
-        self.save_action.setEnabled(entry is not None)
-        self.rename_action.setEnabled(entry is not None)
-        bundled = entry is not None and entry.origin == "bundled"
-        self.remove_action.setEnabled(entry is not None and not bundled)
-        self.remove_action.setToolTip("The models that come with ScratchNet stay in the list" if bundled else
-                                      "The file, if it has one, stays on disk")
 
     def save_dialog(self, entry: ModelEntry | None = None) -> None:
         """Save `entry` (the active one by default) to a file the user picks."""
@@ -64,6 +43,35 @@ class ModelActions(QObject):
         self.settings.setValue("paths/save", str(Path(path).parent))
         self.status.emit(f"Saved {entry.name} to {path}; it will be in the list next time too.")
         return True
+
+
+class ModelActions(ModelSaver):
+    """Save, rename, remove: the ⋯ button's menu, for the active model."""
+
+    def __init__(self, library: ModelLibrary, settings: QSettings, window: QWidget):
+        super().__init__(library, settings, window)
+        self.button = QToolButton()
+        self.button.setText("⋯")
+        self.button.setToolTip("Save the model, rename it, or take it off the list")
+        self.button.setAccessibleName("Model actions")
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.button)
+        self.save_action = menu.addAction("Save as…", lambda: self.save_dialog())
+        self.rename_action = menu.addAction("Rename…", lambda: self.rename())
+        self.remove_action = menu.addAction("Remove from the list", lambda: self.remove())
+        menu.aboutToShow.connect(self._update)
+        self.button.setMenu(menu)
+        library.activeChanged.connect(lambda _: self._update())
+        self._update()
+
+    def _update(self) -> None:
+        entry = self.library.active
+        self.save_action.setEnabled(entry is not None)
+        self.rename_action.setEnabled(entry is not None)
+        bundled = entry is not None and entry.origin == "bundled"
+        self.remove_action.setEnabled(entry is not None and not bundled)
+        self.remove_action.setToolTip("The models that come with ScratchNet stay in the list" if bundled else
+                                      "The file, if it has one, stays on disk")
 
     def rename(self, entry: ModelEntry | None = None, name: str | None = None) -> bool:
         """Rename `entry` (the active one by default) to `name`, asked for when not given."""

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -24,13 +23,12 @@ from PySide6.QtWidgets import (
 
 from engine import speed
 from engine.data.datasets import load_mnist
-from engine.errors import EngineError
 from engine.storage.model_file import SavedModel
-from engine.storage.paths import user_data_dir
 from engine.training.records import TrainResult
 from engine.training.runs import new_trainer, to_saved_model
 
 from .background import JobContext
+from .model_actions import ModelSaver
 from .model_library import ModelEntry, ModelLibrary
 from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
 from .train_form import TrainForm
@@ -68,6 +66,9 @@ class TrainTab(QWidget):
         self._last_model: SavedModel | None = None
         self._last_entry: ModelEntry | None = None    # the last run's entry in the library
         self._run_number = 0
+        self.saver = ModelSaver(library, settings, self)
+        self.saver.status.connect(self.status)
+        self.saver.error.connect(self.error)
         self._build()
         self._set_state("idle")
 
@@ -269,26 +270,12 @@ class TrainTab(QWidget):
         return self._last_model
 
     def save_dialog(self) -> None:
-        if self._last_model is None:
-            return
-        folder = Path(str(self.settings.value("paths/save", user_data_dir() / "models")))
-        folder.mkdir(parents=True, exist_ok=True)
-        name = self._last_model.describe().split(",")[0].lower().replace(" ", "-") + ".npz"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the model", str(folder / name),
-                                              "ScratchNet models (*.npz)")
-        if path:
-            self.save(path)
+        if self._last_entry is not None:
+            self.saver.save_dialog(self._last_entry)
 
     def save(self, path: str | Path) -> bool:
         """Save the last run's model; it is then listed under the file's name, now and after a restart."""
-        try:
-            self.library.save(self._last_entry, path)
-        except EngineError as e:
-            self.error.emit("Cannot save the model", str(e))
-            return False
-        self.settings.setValue("paths/save", str(Path(path).parent))
-        self.status.emit(f"Saved to {path}; the model list calls it {self._last_entry.name}")
-        return True
+        return self.saver.save(self._last_entry, path)
 
 
 def epoch_of_step(step: int, steps_per_epoch: int, epochs: int) -> int:
