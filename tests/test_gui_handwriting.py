@@ -36,6 +36,16 @@ def wait_saved(qtbot, window):
     qtbot.waitUntil(lambda: not tab(window).keeper.busy(), timeout=10000)
 
 
+def keep_sevens(window, qtbot, count):
+    """Draw and keep `count` sevens, then show the samples panel."""
+    for _ in range(count):
+        stroke(window.canvas, SEVEN[0])
+        QTest.keyClick(window.canvas, Qt.Key.Key_7)
+    wait_saved(qtbot, window)
+    window.tabs.setCurrentWidget(tab(window))
+    return tab(window).samples
+
+
 def draw_like_a_person(canvas, strokes, rng):
     """The strokes turned, scaled, moved and wobbled a little, as no two drawings are the same."""
     angle = np.radians(rng.uniform(-8, 8))
@@ -100,12 +110,7 @@ def test_samples_survive_a_restart_and_a_corrupt_file_is_skipped(qtbot, rng):
 
 
 def test_relabel_delete_export_and_import_from_the_panel(window, qtbot, tmp_path):
-    for _ in range(4):
-        stroke(window.canvas, SEVEN[0])
-        QTest.keyClick(window.canvas, Qt.Key.Key_7)
-    wait_saved(qtbot, window)
-    window.tabs.setCurrentWidget(tab(window))
-    panel = tab(window).samples
+    panel = keep_sevens(window, qtbot, 4)
     panel.thumbnails.item(0).setSelected(True)
     panel.relabel_selected(1)
     wait_saved(qtbot, window)
@@ -193,12 +198,7 @@ def test_closing_during_fine_tuning_stops_it(window, qtbot):
 
 
 def test_a_deleted_sample_can_be_brought_back(window, qtbot):
-    for _ in range(2):
-        stroke(window.canvas, SEVEN[0])
-        QTest.keyClick(window.canvas, Qt.Key.Key_7)
-    wait_saved(qtbot, window)
-    window.tabs.setCurrentWidget(tab(window))
-    panel = tab(window).samples
+    panel = keep_sevens(window, qtbot, 2)
     before = [(s.id, s.created) for s in panel.store.samples()]
     assert not panel.undo_button.isEnabled()
     panel.thumbnails.item(0).setSelected(True)
