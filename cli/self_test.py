@@ -205,7 +205,11 @@ class WindowChecks:
         self._need_window()
         self.window.tabs.setCurrentWidget(self.window.draw_tab)
         self.app.processEvents()
+        shown = []
+        self.window.probabilities_shown.connect(shown.append)
         draw_strokes(self.window.canvas, SEVEN)
+        if not wait_until(self.app, lambda: self.window.canvas.revision() in shown):
+            raise CheckFailed("the prediction of a drawn 7 was not shown within 10 s")
         probabilities = self.window.current_probabilities()
         digit = int(np.argmax(probabilities))
         self._raise_slot_errors()

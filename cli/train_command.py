@@ -37,8 +37,10 @@ def run_with_progress(trainer: Trainer, validation_name: str = "validation") -> 
 
     def on_step(step: int, loss: float) -> None:
         bar.update(1)
-        if step % 20 == 0:
-            bar.set_postfix(epoch=trainer.epoch + 1, loss=f"{loss:.4f}", refresh=False)
+        if step % 20 == 0 or step == trainer.total_steps:
+            # Step n (counted from 1) belongs to epoch (n - 1) // steps_per_epoch + 1: the last step
+            # of a 2-epoch run is in epoch 2, though trainer.epoch has moved on to 2 (0-based) by then.
+            bar.set_postfix(epoch=(step - 1) // trainer.steps_per_epoch + 1, loss=f"{loss:.4f}", refresh=False)
 
     try:
         result = trainer.run(on_step=on_step,

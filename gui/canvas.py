@@ -1,34 +1,50 @@
-"""The drawing canvas: a square sheet of paper and a round antialiased pen."""
+"""The drawing canvas: a square sheet of paper, a round antialiased pen, and perhaps a picture
+(an opened or pasted image) under the ink."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.data.preprocess import to_mnist
 
-from .strokes import paint_strokes, render_strokes
+from .digit_image import gray_qimage
+from .drawing_history import Drawing, History
+from .picture import scale_gray, sheet_picture
+from .strokes import RENDER_SIDE, paint_strokes, render_strokes
 
 DEFAULT_PEN_WIDTH = 0.055     # fraction of the canvas side: about MNIST's stroke once scaled to 20 px
 PEN_WIDTH_RANGE = (0.02, 0.12)
+# A stroke may leave the sheet and come back; its points are kept (and clipped when painted) up to
+# this far beyond the edges, in canvas units, so that leaving the sheet never draws along its edge.
+OFF_SHEET = 0.25
+
+
+def redo_keys() -> list[QKeySequence]:
+    """The platform's Redo keys and both common ones, wherever the user comes from. (Asked of Qt
+    once an application exists, so a function.)"""
+    keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+    return keys + [k for k in (QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")) if k not in keys]
 
 
 class DrawingCanvas(QWidget):
-    """Left-button drag draws; right-click or Esc clears; Ctrl+Z undoes the last stroke.
+    """Left-button drag draws; right-click or Esc clears; Ctrl+Z undoes the last change (a stroke,
+    a Clear, an image put on the sheet), Ctrl+Shift+Z (or Ctrl+Y) redoes it.
 
     The strokes are kept as point lists, so `mnist_vector()` comes from a clean rendering of them
-    through the engine's MNIST preprocessing, not from a screenshot."""
+    (over the picture, if there is one) through the engine's MNIST preprocessing, not from a screenshot."""
 
     strokeStarted = Signal()
     strokeMoved = Signal()        # during a stroke, for live prediction
     strokeFinished = Signal()
-    changed = Signal()            # any change: a stroke ended, undo, clear
+    changed = Signal()            # any change: a stroke ended, undo, redo, clear, a picture
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._strokes: list[np.ndarray] = []
+        self._history = History()
         self._current: list[tuple[float, float]] | None = None
+        self._shown_picture: tuple[np.ndarray, QImage] | None = None   # the picture and its QImage
         self._pen_width = DEFAULT_PEN_WIDTH
         self._revision = 0
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -38,40 +54,76 @@ class DrawingCanvas(QWidget):
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
-        self.setToolTip("Draw a digit with the left mouse button.\nRight-click or Esc clears, Ctrl+Z undoes a stroke.")
+        self.setToolTip("Draw a digit with the left mouse button, or drop an image here.\n"
+                        "Right-click or Esc clears; Ctrl+Z undoes, Ctrl+Shift+Z redoes.")
         self.setAccessibleName("Drawing canvas")
 
     # The drawing.
     def strokes(self) -> list[np.ndarray]:
-        """The finished strokes, plus the one being drawn, in canvas units (0..1)."""
+        """The finished strokes, plus the one being drawn, in canvas units (0..1 on the sheet;
+        a stroke that left the sheet has points a little outside)."""
         current = [np.array(self._current, dtype=np.float32)] if self._current else []
-        return list(self._strokes) + current
+        return list(self._history.current.strokes) + current
+
+    def picture(self) -> np.ndarray | None:
+        """The image under the strokes (square uint8 gray, dark ink on light paper), if any."""
+        return self._history.current.picture
+
+    def drawing(self) -> Drawing:
+        """The finished state of the sheet (strokes and picture), to be given back with set_drawing."""
+        return self._history.current
+
+    def set_drawing(self, drawing: Drawing) -> None:
+        self._change(drawing)
 
     def set_strokes(self, strokes: list[np.ndarray]) -> None:
-        self._strokes = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes if len(s)]
-        self._current = None
-        self._touch()
-        self.changed.emit()
+        self._change(Drawing(tuple(np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes if len(s))))
+
+    def set_picture(self, gray: np.ndarray) -> None:
+        """Put an image on the sheet in place of the drawing (Undo brings the drawing back). Any
+        size and either polarity; see gui/picture.py."""
+        self._change(Drawing(picture=sheet_picture(gray)))
 
     def is_blank(self) -> bool:
-        return not self._strokes and not self._current
+        return self._history.current.is_blank() and not self._current
 
     def is_drawing(self) -> bool:
         """Whether a stroke is under way (the button still down)."""
         return self._current is not None
 
     def clear(self) -> None:
-        if self.is_blank():
-            return
-        self._strokes, self._current = [], None
+        """Clear the sheet; Undo brings back what was on it."""
+        if not self.is_blank():
+            self._change(Drawing())
+
+    def start_over(self) -> None:
+        """Clear the sheet and the undo history (a labelled drawing was kept: a new one begins)."""
+        self._current = None
+        self._history.forget()
         self._touch()
         self.changed.emit()
 
     def undo(self) -> None:
-        if self._strokes:
-            self._strokes.pop()
+        if self._current is None and self._history.undo():
             self._touch()
             self.changed.emit()
+
+    def redo(self) -> None:
+        if self._current is None and self._history.redo():
+            self._touch()
+            self.changed.emit()
+
+    def can_undo(self) -> bool:
+        return self._history.can_undo()
+
+    def can_redo(self) -> bool:
+        return self._history.can_redo()
+
+    def _change(self, drawing: Drawing) -> None:
+        self._current = None
+        self._history.change(drawing)
+        self._touch()
+        self.changed.emit()
 
     def pen_width(self) -> float:
         return self._pen_width
@@ -86,8 +138,16 @@ class DrawingCanvas(QWidget):
             self.changed.emit()
 
     def render_image(self) -> np.ndarray:
-        """The drawing as uint8 gray, black ink on white paper: what the engine preprocesses."""
-        return render_strokes(self.strokes(), self._pen_width)
+        """The drawing as square uint8 gray, dark ink on light paper: what the engine preprocesses.
+        A picture alone is given as it is; strokes over it are rendered at its size (or more)."""
+        picture, strokes = self.picture(), self.strokes()
+        if picture is None:
+            return render_strokes(strokes, self._pen_width)
+        if not strokes:
+            return picture
+        side = max(len(picture), RENDER_SIDE)
+        under = picture if len(picture) == side else scale_gray(picture, side)
+        return np.minimum(under, render_strokes(strokes, self._pen_width, side))
 
     def revision(self) -> int:
         """Goes up with every change to the drawing, so a prediction can tell it is out of date."""
@@ -124,7 +184,16 @@ class DrawingCanvas(QWidget):
         sheet = self._sheet()
         x = (pos.x() - sheet.left()) / sheet.width()
         y = (pos.y() - sheet.top()) / sheet.height()
-        return min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
+        low, high = -OFF_SHEET, 1.0 + OFF_SHEET
+        return min(max(x, low), high), min(max(y, low), high)
+
+    def _on_sheet(self, pos: QPointF) -> bool:
+        return self._sheet().contains(pos)
+
+    def _picture_image(self, picture: np.ndarray) -> QImage:
+        if self._shown_picture is None or self._shown_picture[0] is not picture:
+            self._shown_picture = (picture, gray_qimage(picture))
+        return self._shown_picture[1]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -132,18 +201,27 @@ class DrawingCanvas(QWidget):
         painter.fillRect(self.rect(), palette.window())
         sheet = self._sheet()
         painter.fillRect(sheet, QColor("white"))
+        painter.setClipRect(sheet)          # ink and pictures stay on the sheet
+        picture = self.picture()
+        if picture is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(sheet, self._picture_image(picture))
         # A faint frame showing where MNIST's 20x20 box sits, as a hint for size.
         painter.setPen(QPen(QColor(0, 0, 0, 28), 1, Qt.PenStyle.DashLine))
         margin = sheet.width() * 4 / 28
         painter.drawRect(sheet.adjusted(margin, margin, -margin, -margin))
-        painter.setPen(QPen(palette.mid().color(), 1))
-        painter.drawRect(sheet.adjusted(0, 0, -1, -1))
+        painter.save()
         painter.translate(sheet.topLeft())
         paint_strokes(painter, self.strokes(), self._pen_width, sheet.width(), QColor(20, 20, 20))
+        painter.restore()
         if self.is_blank():
             painter.setPen(QColor(150, 150, 150))
-            painter.drawText(QRectF(0, 0, sheet.width(), sheet.height()), Qt.AlignmentFlag.AlignCenter,
-                             "Draw a digit here")
+            painter.drawText(sheet, Qt.AlignmentFlag.AlignCenter, "Draw a digit here\nor drop an image")
+        painter.setClipping(False)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(QPen(palette.mid().color(), 1))     # the sheet's edge, over any ink that reached it
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(sheet.adjusted(0, 0, -1, -1))
         painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -151,13 +229,15 @@ class DrawingCanvas(QWidget):
         # (as the main window does) does not make them ambiguous.
         if event.matches(QKeySequence.StandardKey.Undo):
             self.undo()
+        elif QKeySequence(event.keyCombination()) in redo_keys():
+            self.redo()
         elif event.key() == Qt.Key.Key_Escape:
             self.clear()
         else:
             super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton and self._on_sheet(event.position()):
             self._current = [self._to_canvas(event.position())]
             self._touch()
             self.strokeStarted.emit()
@@ -175,8 +255,9 @@ class DrawingCanvas(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._current is not None:
-            self._strokes.append(np.array(self._current, dtype=np.float32))
+            points = np.array(self._current, dtype=np.float32)
             self._current = None
+            self._history.change(self._history.current.with_stroke(points))
             self._touch()
             self.strokeFinished.emit()
             self.changed.emit()

@@ -1,4 +1,5 @@
-"""The Draw tab: the canvas, the live prediction, what the network sees, and the model in use."""
+"""The Draw tab: the canvas, the live prediction, what the network sees, and the model in use.
+Images come onto the sheet by drag and drop too (and model files dropped here are opened)."""
 from __future__ import annotations
 
 import logging
@@ -6,7 +7,7 @@ import traceback
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -25,10 +26,12 @@ from engine.errors import ModelFileError
 
 from .canvas import PEN_WIDTH_RANGE, DrawingCanvas
 from .digit_image import digit_pixmap
+from .model_actions import ModelActions
 from .model_library import ModelEntry, ModelLibrary
-from .prediction import LivePredictor, predict_drawing
+from .prediction import LivePredictor
 from .probability_chart import ProbabilityChart
 from .settings import read_float, read_text
+from .sheet_images import SheetImages, local_files
 from .theme import big_font
 
 log = logging.getLogger(__name__)
@@ -36,27 +39,40 @@ LIVE_INTERVAL_MS = 50    # at most ~20 predictions a second while the pen moves
 PREVIEW_SIDE = 140
 
 
+def shortcut_text(key: QKeySequence.StandardKey) -> str:
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+
+
 class DrawTab(QWidget):
     status = Signal(str)          # a message for the status bar
     error = Signal(str, str)      # title, message: shown in a dialog by the window
+    shown = Signal(int)           # the canvas revision whose probabilities are now on screen
 
     def __init__(self, library: ModelLibrary, settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.library, self.settings = library, settings
         self.canvas = DrawingCanvas()
+        self.images = SheetImages(self.canvas, settings, self)
+        self.model_actions = ModelActions(library, settings, self)
         self.predictor = LivePredictor(self)
         self._probabilities = np.zeros(10)
-        self.shown_revision = -1
+        self.shown_revision = -1          # the canvas revision whose prediction is on screen
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self.request_prediction)
         self._build()
         self.canvas.strokeMoved.connect(self._on_pen_moved)
         self.canvas.changed.connect(self.request_prediction)
+        self.canvas.changed.connect(self._update_history_buttons)
         self.predictor.updated.connect(self._show)
         self.predictor.failed.connect(self._show_failure)
+        for source in (self.images, self.model_actions):
+            source.status.connect(self.status)
+            source.error.connect(self.error)
+        self.setAcceptDrops(True)
         library.entriesChanged.connect(self._fill_models)
         library.activeChanged.connect(self._on_model_changed)
         self._fill_models()
+        self._update_history_buttons()
         pen = read_float(settings, "draw/pen_width", self.canvas.pen_width(), *PEN_WIDTH_RANGE)
         self.canvas.set_pen_width(pen)
         self.pen_slider.setValue(round(pen * 1000))
@@ -64,11 +80,15 @@ class DrawTab(QWidget):
     # Layout.
     def _build(self) -> None:
         clear = QPushButton("Clear")
-        clear.setToolTip("Clear the canvas (Esc, or right-click on it)")
+        clear.setToolTip("Clear the canvas (Esc, or right-click on it); Undo brings the drawing back")
         clear.clicked.connect(self.canvas.clear)
-        undo = QPushButton("Undo")
-        undo.setToolTip(f"Undo the last stroke ({QKeySequence(QKeySequence.StandardKey.Undo).toString(QKeySequence.SequenceFormat.NativeText)})")
-        undo.clicked.connect(self.canvas.undo)
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip(f"Undo the last change: a stroke, a Clear, an image "
+                                    f"({shortcut_text(QKeySequence.StandardKey.Undo)})")
+        self.undo_button.clicked.connect(self.canvas.undo)
+        self.redo_button = QPushButton("Redo")
+        self.redo_button.setToolTip(f"Redo what was undone ({shortcut_text(QKeySequence.StandardKey.Redo)})")
+        self.redo_button.clicked.connect(self.canvas.redo)
         self.pen_slider = QSlider(Qt.Orientation.Horizontal)
         self.pen_slider.setRange(*(round(v * 1000) for v in PEN_WIDTH_RANGE))
         self.pen_slider.setToolTip("Pen width. MNIST digits have strokes of about 2 of their 20 pixels.")
@@ -76,7 +96,8 @@ class DrawTab(QWidget):
         self.pen_slider.setMaximumWidth(160)
         tools = QHBoxLayout()
         tools.addWidget(clear)
-        tools.addWidget(undo)
+        tools.addWidget(self.undo_button)
+        tools.addWidget(self.redo_button)
         tools.addStretch(1)
         tools.addWidget(QLabel("Pen"))
         tools.addWidget(self.pen_slider)
@@ -101,7 +122,8 @@ class DrawTab(QWidget):
         model_layout = QGridLayout(model_box)
         model_layout.addWidget(self._model_combo, 0, 0)
         model_layout.addWidget(open_button, 0, 1)
-        model_layout.addWidget(self.model_info, 1, 0, 1, 2)
+        model_layout.addWidget(self.model_actions.button, 0, 2)
+        model_layout.addWidget(self.model_info, 1, 0, 1, 3)
         model_layout.setColumnStretch(0, 1)
 
         # The verdict and what the network sees.
@@ -147,12 +169,19 @@ class DrawTab(QWidget):
         self.main_layout = QVBoxLayout(self)
         self.main_layout.addLayout(body, 1)
 
+    def _update_history_buttons(self) -> None:
+        self.undo_button.setEnabled(self.canvas.can_undo())
+        self.redo_button.setEnabled(self.canvas.can_redo())
+
     # Models.
     def _fill_models(self) -> None:
         self._model_combo.blockSignals(True)
         self._model_combo.clear()
         for entry in self.library.entries():
             self._model_combo.addItem(entry.name)
+            if entry.is_unsaved():
+                self._model_combo.setItemData(self._model_combo.count() - 1, "Not saved yet: File > Save model",
+                                              Qt.ItemDataRole.ToolTipRole)
         self._model_combo.setCurrentIndex(self.library.active_index())
         self._model_combo.blockSignals(False)
 
@@ -180,6 +209,21 @@ class DrawTab(QWidget):
         self.settings.setValue("paths/models", str(entry.path.parent))
         self.status.emit(f"Using {entry.name}: {entry.model.describe()}")
         return True
+
+    # Drag and drop: images onto the sheet, model files into the list.
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if self.images.can_take(mime) or any(p.suffix.lower() == ".npz" for p in local_files(mime)):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        models = [p for p in local_files(mime) if p.suffix.lower() == ".npz"]
+        if models:
+            self.open_model(str(models[0]))
+        else:
+            self.images.take(mime)
+        event.acceptProposedAction()
 
     # Prediction.
     def _on_pen_moved(self) -> None:
@@ -215,6 +259,7 @@ class DrawTab(QWidget):
             digit = int(np.argmax(probabilities))
             self.digit_label.setText(str(digit))
             self._confidence_label.setText(f"{probabilities[digit]:.1%} sure")
+        self.shown.emit(revision)
 
     def _show_failure(self, revision: int, message: str) -> None:
         if revision >= self.shown_revision:
@@ -223,12 +268,9 @@ class DrawTab(QWidget):
             self.status.emit(f"The model could not read the drawing: {message}")
 
     def current_probabilities(self) -> np.ndarray:
-        """What the tab shows; if the drawing changed since, the prediction is brought up to date first."""
-        if self.canvas.revision() != self.shown_revision:
-            if self.canvas.is_blank():
-                self._show(self.canvas.revision(), None, np.zeros((28, 28), np.float32))
-            else:
-                self._show(self.canvas.revision(), *predict_drawing(self._network(), self.canvas.render_image()))
+        """The probabilities on screen, those of canvas revision `shown_revision` (the `shown`
+        signal says when they change). Nothing is computed here: right after a change of the
+        drawing they are still the previous state's until the worker's answer is shown."""
         return self._probabilities.copy()
 
     def shutdown(self) -> None:

@@ -18,8 +18,8 @@ RENDER_SIDE = 280
 
 def stroke_path(points: np.ndarray, side: float) -> QPainterPath:
     path = QPainterPath(QPointF(points[0, 0] * side, points[0, 1] * side))
-    if len(points) == 1:
-        path.lineTo(QPointF(points[0, 0] * side, points[0, 1] * side))  # a dot
+    if len(points) == 1:   # a dot: a segment too short to see, since Qt draws no caps on a zero-length one
+        path.lineTo(QPointF(points[0, 0] * side + 0.01, points[0, 1] * side))
     for x, y in points[1:] * side:
         path.lineTo(QPointF(x, y))
     return path

@@ -1,16 +1,16 @@
 """The Train tab: choose a network and how to train it, then watch it learn.
 
 Training runs through a RunController (a worker in its own QThread). The trainer checks the pause and
-stop flags between two batches; the GUI only dispatches button presses and draws what the worker reports."""
+stop flags between two batches; the GUI only dispatches button presses and draws what the worker reports.
+A finished run's model joins the model list, but the Draw tab keeps its model until the user presses
+"Use in the Draw tab": a quick experiment never replaces a better model behind the user's back."""
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -23,16 +23,14 @@ from PySide6.QtWidgets import (
 
 from engine import speed
 from engine.data.datasets import load_mnist
-from engine.errors import EngineError
-from engine.storage.model_file import SavedModel, save_model
-from engine.storage.paths import user_data_dir
+from engine.storage.model_file import SavedModel
 from engine.training.records import TrainResult
 from engine.training.runs import new_trainer, to_saved_model
 
 from .background import JobContext
+from .model_actions import ModelSaver
 from .model_library import ModelEntry, ModelLibrary
 from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
-from .settings import read_text
 from .train_form import TrainForm
 from .training_plots import TrainingPlots
 
@@ -66,7 +64,11 @@ class TrainTab(QWidget):
         self.run.failed.connect(self._on_failed)
         self.run.stateChanged.connect(self._set_state)
         self._last_model: SavedModel | None = None
+        self._last_entry: ModelEntry | None = None    # the last run's entry in the library
         self._run_number = 0
+        self.saver = ModelSaver(library, settings, self)
+        self.saver.status.connect(self.status)
+        self.saver.error.connect(self.error)
         self._build()
         self._set_state("idle")
 
@@ -82,6 +84,12 @@ class TrainTab(QWidget):
         self.save_button = QPushButton("Save model…")
         self.save_button.clicked.connect(self.save_dialog)
         self.save_button.setToolTip("Save the last trained model, with its settings and curves, as a .npz file")
+        self.use_button = QPushButton("Use in the Draw tab")
+        self.use_button.setToolTip("Read your drawings with the last trained model (the Draw tab's model list "
+                                   "lets you go back)")
+        self.use_button.clicked.connect(self.use_last_model)
+        self.library.activeChanged.connect(lambda _: self._update_use_button())
+        self.library.entriesChanged.connect(self._update_use_button)
         reset = QPushButton("Defaults")
         reset.setToolTip("Put every setting back to its default")
         reset.clicked.connect(self.form.reset)
@@ -101,6 +109,7 @@ class TrainTab(QWidget):
         for b in (self.start_button, self.pause_button, self.stop_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.use_button)
         buttons.addWidget(self.save_button)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -128,6 +137,7 @@ class TrainTab(QWidget):
         self.pause_button.setEnabled(state in ("running", "paused"))
         self.stop_button.setEnabled(state in ("running", "paused"))
         self.save_button.setEnabled(self._last_model is not None and not running)
+        self._update_use_button()
         if state != "paused" and self.pause_button.isChecked():
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(False)
@@ -138,8 +148,25 @@ class TrainTab(QWidget):
         elif state == "idle" and self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
 
+    def _update_use_button(self) -> None:
+        listed = self._last_entry is not None and self.library.index_of(self._last_entry) >= 0
+        self.use_button.setEnabled(listed and self.library.active is not self._last_entry)
+
     def is_training(self) -> bool:
         return self.run.is_running()
+
+    def running_work(self) -> str | None:
+        """For the window's quit question: the run still going, in words."""
+        return f"run {self._run_number} on the Train tab" if self.is_training() else None
+
+    def stop_work(self) -> None:
+        self.stop()
+
+    def use_last_model(self) -> None:
+        index = self.library.index_of(self._last_entry) if self._last_entry is not None else -1
+        if index >= 0:
+            self.library.set_active(index)
+            self.status.emit(f"The Draw tab now uses {self._last_entry.name}.")
 
     # Commands.
     def start(self) -> None:
@@ -200,7 +227,7 @@ class TrainTab(QWidget):
         self.progress.setValue(step)
         done = max(step - plan.step, 1)
         remaining = (plan.total_steps - step) * self.run.elapsed() / done
-        epoch = min(step // plan.steps_per_epoch + 1, plan.epochs)
+        epoch = epoch_of_step(step, plan.steps_per_epoch, plan.epochs)
         paused = " · paused" if self.run.state == "paused" else f" · ETA {_duration(remaining)}"
         self.progress.setFormat(f"Epoch {epoch}/{plan.epochs} · step {step:,}/{plan.total_steps:,}{paused}")
 
@@ -210,16 +237,28 @@ class TrainTab(QWidget):
         if model is not None:
             self._last_model = model
             name = f"Run {self._run_number} ({datetime.now():%H:%M})"   # the summary beside it says what it is
-            entry = self.library.add(ModelEntry(name, model, None, "trained"))
-            self.modelTrained.emit(entry)
+            self._last_entry = self.library.add(ModelEntry(name, model, None, "trained"), activate=False)
+            self._update_use_button()
+            self.modelTrained.emit(self._last_entry)
         if result.status == "diverged":
             self.progress.setFormat("Diverged")
             self.error.emit("Training diverged", result.message)
         else:
             accuracy = f" Test accuracy {model.test_accuracy:.2%}." if model and model.test_accuracy is not None else ""
             self.progress.setFormat("Finished" if result.status == "finished" else f"Stopped after step {result.step:,}")
-            self.summary.setText(f"{result.message}{accuracy} The model is now active in the Draw tab.")
+            self.summary.setText(f"{result.message}{accuracy} {self._compared_with_active()}")
             self.status.emit(f"{result.message}{accuracy}")
+
+    def _compared_with_active(self) -> str:
+        """What the Draw tab uses, beside the run just finished, to decide whether to switch."""
+        if self._last_entry is None:
+            return ""
+        active = self.library.active
+        if active is None:
+            return "Press “Use in the Draw tab” to read your drawings with it."
+        theirs = f" ({active.model.test_accuracy:.2%})" if active.model.test_accuracy is not None else ""
+        return (f"The Draw tab still uses {active.name}{theirs}: press “Use in the Draw tab” to switch "
+                f"to {self._last_entry.name}.")
 
     def _on_failed(self, message: str) -> None:
         self.progress.setRange(0, 1)
@@ -231,26 +270,18 @@ class TrainTab(QWidget):
         return self._last_model
 
     def save_dialog(self) -> None:
-        if self._last_model is None:
-            return
-        folder = Path(read_text(self.settings, "paths/save", str(user_data_dir() / "models")))
-        with contextlib.suppress(OSError):   # a folder that cannot be made: the dialog starts elsewhere
-            folder.mkdir(parents=True, exist_ok=True)
-        name = self._last_model.describe().split(",")[0].lower().replace(" ", "-") + ".npz"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the model", str(folder / name),
-                                              "ScratchNet models (*.npz)")
-        if path:
-            self.save(path)
+        if self._last_entry is not None:
+            self.saver.save_dialog(self._last_entry)
 
     def save(self, path: str | Path) -> bool:
-        try:
-            path = save_model(path, self._last_model)
-        except EngineError as e:
-            self.error.emit("Cannot save the model", str(e))
-            return False
-        self.settings.setValue("paths/save", str(path.parent))
-        self.status.emit(f"Saved to {path}")
-        return True
+        """Save the last run's model; it is then listed under the file's name, now and after a restart."""
+        return self.saver.save(self._last_entry, path)
+
+
+def epoch_of_step(step: int, steps_per_epoch: int, epochs: int) -> int:
+    """The epoch (from 1) that step `step` (from 1) belongs to: the last step of epoch 1 is in
+    epoch 1, though the trainer counts epoch 2 as begun once it is done."""
+    return min(max(step - 1, 0) // steps_per_epoch + 1, epochs)
 
 
 def _duration(seconds: float) -> str:

@@ -40,10 +40,18 @@ def rng():
     return np.random.default_rng(1234)
 
 
+def discard_on_quit(window):
+    """Closing answers "Discard" to the question about unsaved models (a test that trained one
+    closes its window at the end without a dialog waiting for a click)."""
+    from PySide6.QtWidgets import QMessageBox
+    window.ask_to_save = lambda text, details: QMessageBox.StandardButton.Discard
+    return window
+
+
 def open_main_window(qtbot):
-    """The app's main window at 1280x800, shown offscreen and exposed."""
+    """The app's main window at 1280x800, shown offscreen and exposed; closing it discards unsaved models."""
     from gui.main_window import MainWindow
-    window = MainWindow()
+    window = discard_on_quit(MainWindow())
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()

@@ -36,6 +36,16 @@ def wait_saved(qtbot, window):
     qtbot.waitUntil(lambda: not tab(window).keeper.busy(), timeout=10000)
 
 
+def keep_sevens(window, qtbot, count):
+    """Draw and keep `count` sevens, then show the samples panel."""
+    for _ in range(count):
+        stroke(window.canvas, SEVEN[0])
+        QTest.keyClick(window.canvas, Qt.Key.Key_7)
+    wait_saved(qtbot, window)
+    window.tabs.setCurrentWidget(tab(window))
+    return tab(window).samples
+
+
 def draw_like_a_person(canvas, strokes, rng):
     """The strokes turned, scaled, moved and wobbled a little, as no two drawings are the same."""
     angle = np.radians(rng.uniform(-8, 8))
@@ -61,8 +71,9 @@ def test_a_digit_key_keeps_the_drawing_and_clears_the_canvas(window, qtbot):
     assert sample.label == 7 and sample.pen_width == pytest.approx(canvas.pen_width())
     np.testing.assert_array_equal(sample.vector, expected)
     np.testing.assert_array_equal(sample.strokes[0], strokes[0])
-    # The buttons under the canvas do the same.
+    # The buttons under the canvas do the same; the message compares with the reading on screen.
     stroke(canvas, SEVEN[0])
+    qtbot.waitUntil(lambda: window.draw_tab.shown_revision == canvas.revision(), timeout=5000)
     bar = tab(window).labeller.bar
     QTest.mouseClick(bar.buttons[1], Qt.MouseButton.LeftButton)
     wait_saved(qtbot, window)
@@ -99,12 +110,7 @@ def test_samples_survive_a_restart_and_a_corrupt_file_is_skipped(qtbot, rng):
 
 
 def test_relabel_delete_export_and_import_from_the_panel(window, qtbot, tmp_path):
-    for _ in range(4):
-        stroke(window.canvas, SEVEN[0])
-        QTest.keyClick(window.canvas, Qt.Key.Key_7)
-    wait_saved(qtbot, window)
-    window.tabs.setCurrentWidget(tab(window))
-    panel = tab(window).samples
+    panel = keep_sevens(window, qtbot, 4)
     panel.thumbnails.item(0).setSelected(True)
     panel.relabel_selected(1)
     wait_saved(qtbot, window)
@@ -189,3 +195,41 @@ def test_closing_during_fine_tuning_stops_it(window, qtbot):
     stopped_at = panel.run.step
     qtbot.wait(300)
     assert panel.run.step == stopped_at and not panel.is_running()
+
+
+def test_a_deleted_sample_can_be_brought_back(window, qtbot):
+    panel = keep_sevens(window, qtbot, 2)
+    before = [(s.id, s.created) for s in panel.store.samples()]
+    assert not panel.undo_button.isEnabled()
+    panel.thumbnails.item(0).setSelected(True)
+    panel.delete_selected()
+    wait_saved(qtbot, window)
+    assert len(panel.store) == 1 and panel.undo_button.isEnabled()
+    assert "brings them back" in window.statusBar().currentMessage()
+    panel.undo_button.click()
+    wait_saved(qtbot, window)
+    assert [(s.id, s.created) for s in panel.store.samples()] == before and not panel.undo_button.isEnabled()
+    # On disk too: a restart sees both again.
+    on_disk = SampleStore(default_samples_dir())
+    assert on_disk.load() == [] and len(on_disk.samples()) == 2
+
+
+def test_png_files_are_imported_as_samples_labelled_by_their_names(window, qtbot, tmp_path, mnist):
+    from tests.test_cli import write_png
+    images = {label: mnist.test_images[np.flatnonzero(mnist.test_labels == label)[0]].reshape(28, 28)
+              for label in (3, 5)}
+    write_png(tmp_path / "3.png", images[3])
+    write_png(tmp_path / "5_b.png", 255 - images[5])      # dark ink on light paper, as a scan would be
+    write_png(tmp_path / "unnamed.png", images[3])
+    (tmp_path / "notes.txt").write_text("not an image")
+    panel = tab(window).samples
+    panel.import_from(str(tmp_path))
+    wait_saved(qtbot, window)
+    assert panel.store.counts()[3] == 1 and panel.store.counts()[5] == 1 and len(panel.store) == 2
+    message = window.statusBar().currentMessage()
+    assert "Imported 2 samples from 3 image file(s)" in message and "1 without a digit" in message
+    # The unnamed one gets the digit the user gives; importing again adds nothing new.
+    panel.import_images([tmp_path / "unnamed.png", tmp_path / "3.png"], digit_for_unlabelled=8)
+    wait_saved(qtbot, window)
+    assert panel.store.counts()[8] == 1 and len(panel.store) == 3
+    assert "1 already here were skipped" in window.statusBar().currentMessage()

@@ -38,17 +38,25 @@ def test_a_tiny_run_delivers_plot_points_epochs_and_a_model(window, qtbot):
     assert steps == 3 * 60 and epochs == 3
     np.testing.assert_array_equal(tab.plots.steps.column(0), np.arange(1, 181))
     assert tab.progress.format() == "Finished" and tab.progress.value() == tab.progress.maximum()
-    # The trained model is in the library, active, and saved with its history on request.
+    # The trained model is in the library, but the Draw tab keeps its model until asked to switch.
     assert len(window.library.entries()) == models_before + 1
-    entry = window.library.active
+    entry = window.library.entries()[-1]
     assert entry.origin == "trained" and entry.name.startswith("Run 1") and "MLP 784-20-10" in entry.summary()
     assert entry.model.test_accuracy > 0.8
+    assert window.library.active.name == "Default CNN"
+    assert "The Draw tab still uses Default CNN (99." in tab.summary.text()
+    assert tab.use_button.isEnabled()
+    tab.use_button.click()
+    assert window.library.active is entry and not tab.use_button.isEnabled()
+    assert window.draw_tab.model_info.text() == entry.summary()
+    # Saved with its history on request, and listed under the file's name from then on.
     assert tab.save_button.isEnabled()
     path = window.settings.fileName().replace("settings.ini", "saved.npz")
     assert tab.save(path)
     from engine.storage.model_file import load_model
     saved = load_model(path)
     assert len(saved.history.epochs) == 3 and len(saved.history.losses) == 180
+    assert entry.name == "saved" and "saved" in window.model_names() and not window.library.unsaved()
 
 
 def test_pause_resume_and_stop_respond_within_a_batch(window, qtbot):
@@ -65,7 +73,8 @@ def test_pause_resume_and_stop_respond_within_a_batch(window, qtbot):
     tab.stop_button.click()
     qtbot.waitUntil(lambda: not tab.is_training(), timeout=10000)
     assert tab.progress.format().startswith("Stopped after step")
-    assert window.library.active.origin == "trained"      # a stopped run's model is usable too
+    assert window.library.entries()[-1].origin == "trained"      # a stopped run's model is usable too
+    assert window.library.active.origin == "bundled" and tab.use_button.isEnabled()
     assert tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
 
 
@@ -106,11 +115,12 @@ def test_settings_are_remembered(qtbot):
 
 CLOSE_DURING_TRAINING = """
 import sys, time
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from gui.app import make_application
 app = make_application([])
 from gui.main_window import MainWindow
 w = MainWindow(); w.show()
+w.ask_to_save = lambda text, details: QMessageBox.StandardButton.Discard   # "quit without the run"
 tab = w.train_tab
 # With augmentation, so that the thread making the batches is busy too.
 tab.form.set_values({**tab.form.values(), "arch": "cnn", "channels": "8, 16", "epochs": 5, "augment": True})
@@ -136,3 +146,29 @@ def test_closing_the_window_during_training_stops_cleanly(tmp_path):
     seconds = float(proc.stdout.split("closed in ")[1].split()[0])
     assert seconds < 5
     assert "Traceback" not in proc.stderr
+
+
+def test_the_progress_text_counts_the_last_step_of_an_epoch_in_that_epoch():
+    from gui.train_tab import epoch_of_step
+    assert [epoch_of_step(s, 50, 2) for s in (0, 1, 49, 50, 51, 100)] == [1, 1, 1, 1, 2, 2]
+
+
+def test_quitting_during_a_run_can_keep_its_model_for_next_time(qtbot):
+    from PySide6.QtWidgets import QMessageBox
+    from engine.storage.paths import user_data_dir
+    from tests.conftest import open_main_window
+    first = open_main_window(qtbot)
+    questions = []
+    first.ask_to_save = lambda text, details: questions.append(details) or QMessageBox.StandardButton.Save
+    tab = start(first, epochs=50, train_size=20000)
+    qtbot.waitUntil(lambda: tab.run.step > 3, timeout=30000)
+    first.close()
+    assert first.isVisible() and "Still running: run 1 on the Train tab" in questions[0]
+    qtbot.waitUntil(lambda: not first.isVisible(), timeout=60000)   # stopped, measured, saved, closed
+    [entry] = [e for e in first.library.entries() if e.origin == "trained"]
+    assert entry.path is not None and entry.path.parent == user_data_dir() / "models" and entry.path.is_file()
+    assert len(questions) == 1                  # the close that follows the save asks nothing more
+    second = open_main_window(qtbot)
+    assert second.model_names() == ["Default CNN", "Small MLP", entry.name]
+    assert second.library.active.name == "Default CNN"
+    second.close()

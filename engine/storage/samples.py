@@ -232,6 +232,14 @@ class SampleStore:
         self._write(sample)   # the same file, replaced whole
         return sample
 
+    def restore(self, sample: Sample) -> Sample:
+        """Put back a sample deleted earlier, with its own id and date (undoing a delete); it takes
+        its place in the order again, as a reload would put it."""
+        self._write(sample)
+        with self._lock:
+            self._samples = dict(sorted(self._samples.items(), key=lambda kv: (kv[1].created, kv[0])))
+        return sample
+
     def delete(self, sample_id: str) -> None:
         try:
             self.path_of(sample_id).unlink(missing_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QProgressBar, QTabWidget
 
 from engine.data.datasets import load_mnist, to_float
@@ -26,6 +27,8 @@ GRADIENT_CHECK_IMAGES = 8
 
 
 class InspectTab(ExploreView):
+    sendToDraw = Signal(object, str)     # a test digit for the Draw tab's sheet (28x28 uint8), what it is
+
     def __init__(self, library, canvas, parent=None):
         super().__init__("Inspect a model", EXPLANATION, parent)
         self.library, self.canvas = library, canvas
@@ -51,6 +54,9 @@ class InspectTab(ExploreView):
         self.layout_.addWidget(self.status_label)
         self.layout_.addWidget(self.pages, 1)
         self.gradients.run_button.clicked.connect(lambda: self.check_gradients())
+        for gallery in (self.confusion.gallery, self.mistakes.gallery):
+            gallery.sendToDraw.connect(self.sendToDraw)
+        library.entriesChanged.connect(self._show_name)    # a rename
         library.activeChanged.connect(self.set_entry)
         canvas.changed.connect(lambda: self.when_shown(self.update_activations, "activations"))
         if library.active is not None:
@@ -63,13 +69,17 @@ class InspectTab(ExploreView):
         for slot in ("test", "activations", "gradients"):   # their results would be of the old model
             self.cancel(slot)
         self.entry, self.predictions = entry, None
-        self.model_label.setText(f"<b>Model:</b> {html.escape(entry.name)} · {html.escape(entry.summary())}")
+        self._show_name()
         self.confusion.clear("Testing the model on the 10,000 test images…")
         self.mistakes.clear("Testing the model on the 10,000 test images…")
         self.gradients.clear("Press the button to compare the gradients.")
         self.weights.show_network(entry.model.network)
         self.when_shown(self.evaluate, "test")
         self.when_shown(self.update_activations, "activations")
+
+    def _show_name(self) -> None:
+        if self.entry is not None:
+            self.model_label.setText(f"<b>Model:</b> {html.escape(self.entry.name)} · {html.escape(self.entry.summary())}")
 
     def network(self):
         return self.entry.model.network if self.entry is not None else None

@@ -92,6 +92,7 @@ class FinetunePanel(QWidget):
         self._tuned_entry: ModelEntry | None = None
         self._build()
         library.activeChanged.connect(self._on_active_changed)
+        library.entriesChanged.connect(lambda: self._on_active_changed(library.active))   # a rename
         keeper.changed.connect(self._update_buttons)
         keeper.loaded.connect(self._update_buttons)
         self._on_active_changed(library.active)
@@ -316,6 +317,12 @@ class FinetunePanel(QWidget):
             self.save(path)
 
     def save(self, path: str) -> None:
-        model = self._tuned_entry.model
-        self.keeper.submit(lambda: save_model(path, model), lambda saved: self.status.emit(f"Saved to {saved}"),
-                           title="Cannot save the model")
+        """Save in the samples' worker queue; the model is then listed under the file's name, now and
+        after a restart."""
+        entry = self._tuned_entry
+        model = entry.model
+
+        def saved(_):
+            self.library.mark_saved(entry, path)
+            self.status.emit(f"Saved to {path}; the model list calls it {entry.name}")
+        self.keeper.submit(lambda: save_model(path, model), saved, title="Cannot save the model")

@@ -7,17 +7,18 @@ from PySide6.QtCore import QObject, Signal
 from engine.data.preprocess import to_mnist
 from engine.storage.samples import Sample, SampleStore
 
-from ..strokes import render_strokes
 from .label_bar import LabelBar
 from .sample_keeper import SampleKeeper
 
 
-def keep_drawing(store: SampleStore, digit: int, strokes: list[np.ndarray], pen_width: float) -> Sample:
-    """Render and preprocess the strokes exactly as the canvas does for the network, and save."""
-    processed = to_mnist(render_strokes(strokes, pen_width))
+def keep_drawing(store: SampleStore, digit: int, image: np.ndarray, strokes: list[np.ndarray], pen_width: float,
+                 source: str = "drawn") -> Sample:
+    """Preprocess the canvas's rendering (`image`) exactly as for the network, and save it with the
+    strokes it was drawn with."""
+    processed = to_mnist(image)
     if processed.blank:
         raise ValueError("no digit was found in the drawing")
-    return store.add(digit, processed.vector, strokes, pen_width)
+    return store.add(digit, processed.vector, strokes, pen_width, source=source)
 
 
 def sample_count(count: int) -> str:
@@ -50,10 +51,15 @@ class DrawingLabeller(QObject):
         if self.canvas.is_blank():
             self.status.emit(f"Draw a {digit} first, then press {digit} to keep it as a sample.")
             return
-        strokes, pen_width = self.canvas.strokes(), self.canvas.pen_width()
+        drawing, strokes, pen_width = self.canvas.drawing(), self.canvas.strokes(), self.canvas.pen_width()
+        image = self.canvas.render_image()
+        source = "drawn" if drawing.picture is None else "imported"    # an image on the sheet, perhaps drawn over
         probabilities = self.draw_tab.current_probabilities()
-        read_as = int(np.argmax(probabilities)) if probabilities.any() else None
-        self.canvas.clear()     # ready for the next sample at once; the file is written in a worker
+        shown_now = self.draw_tab.shown_revision == self.canvas.revision()
+        read_as = int(np.argmax(probabilities)) if shown_now and probabilities.any() else None
+        # Ready for the next sample at once (with nothing to undo: this drawing is kept); the file
+        # is written in a worker.
+        self.canvas.start_over()
 
         def saved(sample: Sample) -> None:
             message = f"Saved as a {digit} ({samples_of(int(self.keeper.store.counts()[digit]), digit)})"
@@ -63,8 +69,9 @@ class DrawingLabeller(QObject):
 
         def failed(message: str) -> None:
             if self.canvas.is_blank():
-                self.canvas.set_strokes(strokes)
+                self.canvas.set_drawing(drawing)
             self.error.emit("Cannot keep the sample",
                             f"{message}\n\nThe drawing is back on the canvas if it was empty.")
 
-        self.keeper.submit(lambda: keep_drawing(self.keeper.store, digit, strokes, pen_width), saved, failed)
+        self.keeper.submit(lambda: keep_drawing(self.keeper.store, digit, image, strokes, pen_width, source),
+                           saved, failed)

@@ -1,4 +1,5 @@
-"""The personal samples, per digit, as thumbnails of what the network sees: delete, relabel, export, import."""
+"""The personal samples, per digit, as thumbnails of what the network sees: delete (and undo it),
+relabel, export, import (sample folders, IDX folders, image files)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,10 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.storage.samples import SampleStore
+from engine.storage.samples import Sample, SampleStore, is_idx_folder
 
 from ..digit_image import digit_pixmap
 from ..settings import read_text
+from ..picture import image_name_filter
+from .image_import import images_in, import_images, import_summary, label_from_name, label_paths
 from .labelling import sample_count, samples_of
 from .sample_keeper import SampleKeeper
 
@@ -45,6 +49,7 @@ class SamplesPanel(QWidget):
         super().__init__(parent)
         self.keeper, self.settings = keeper, settings
         self._icons: dict[str, QIcon] = {}
+        self._deleted: list[list[Sample]] = []     # batches of deleted samples, for Undo (this session)
         self._build()
         keeper.changed.connect(self.refresh)
         keeper.loaded.connect(self._on_loaded)
@@ -97,10 +102,22 @@ class SamplesPanel(QWidget):
         for digit in range(10):
             relabel_menu.addAction(str(digit), lambda d=digit: self.relabel_selected(d))
         self.relabel_button.setMenu(relabel_menu)
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.setToolTip("Bring back the samples deleted last (Ctrl+Z here)")
+        self.undo_button.clicked.connect(self.undo_delete)
+        undo_key = QAction(self)
+        undo_key.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        undo_key.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo_key.triggered.connect(self.undo_delete)
+        self.addAction(undo_key)
         import_button = QPushButton("Import…")
-        import_button.setToolTip("Add the samples of another samples folder, or of a folder of IDX files "
-                                 "(such as an export); samples already here are skipped")
-        import_button.clicked.connect(self.import_dialog)
+        import_button.setToolTip("Add samples from elsewhere; samples already here are skipped")
+        import_menu = QMenu(import_button)
+        import_menu.addAction("Image files (PNG, JPEG…)…", self.image_files_dialog).setToolTip(
+            "A file's digit comes from its name (7.png, 7_b.png) or its folder's (7/x.png)")
+        import_menu.addAction("A folder: samples, IDX files or images…", self.import_dialog)
+        import_menu.setToolTipsVisible(True)
+        import_button.setMenu(import_menu)
         self.export_button = QPushButton("Export to IDX…")
         self.export_button.setToolTip("Write the samples as MNIST-style IDX files into a folder: a quarter of each "
                                       "digit's samples go to the test files, as fine-tuning holds them out. The folder "
@@ -111,6 +128,7 @@ class SamplesPanel(QWidget):
 
         actions = QHBoxLayout()
         actions.addWidget(self.delete_button)
+        actions.addWidget(self.undo_button)
         actions.addWidget(self.relabel_button)
         actions.addStretch(1)
         actions.addWidget(import_button)
@@ -186,6 +204,7 @@ class SamplesPanel(QWidget):
         chosen = bool(self.thumbnails.selectedItems())
         self.delete_button.setEnabled(chosen)
         self.relabel_button.setEnabled(chosen)
+        self.undo_button.setEnabled(bool(self._deleted))
         self.export_button.setEnabled(self.keeper.is_loaded and len(self.store) > 0)
 
     # Changing.
@@ -194,11 +213,35 @@ class SamplesPanel(QWidget):
         if not ids:
             return
 
+        deleted: list[Sample] = []     # filled in the worker, read on the GUI thread once it is done
+
         def work():
             for sample_id in ids:
+                sample = self.store.get(sample_id)
                 self.store.delete(sample_id)
-        self.keeper.submit(work, lambda _: self.status.emit(f"Deleted {sample_count(len(ids))}."),
-                           title="Cannot delete the samples")
+                deleted.append(sample)
+
+        def done(_):
+            self._deleted.append(deleted)
+            self.status.emit(f"Deleted {sample_count(len(ids))}. “Undo delete” (Ctrl+Z) brings them back.")
+
+        def failed(message: str):
+            if deleted:                    # those deleted before the failure can still come back
+                self._deleted.append(deleted)
+            self.keeper.failed.emit("Cannot delete the samples", message)
+            self.refresh()
+        self.keeper.submit(work, done, failed)
+
+    def undo_delete(self) -> None:
+        if not self._deleted or self.keeper.busy():
+            return
+        batch = self._deleted.pop()
+
+        def work():
+            for sample in batch:
+                self.store.restore(sample)
+        self.keeper.submit(work, lambda _: self.status.emit(f"Brought back {sample_count(len(batch))}."),
+                           title="Cannot bring the samples back")
 
     def relabel_selected(self, digit: int) -> None:
         ids = self.selected_ids()
@@ -232,16 +275,43 @@ class SamplesPanel(QWidget):
         self.keeper.submit(lambda: self.store.export_idx(folder), done, title="Cannot export the samples")
 
     def import_dialog(self) -> None:
-        folder = self._choose_folder("Import samples from a samples folder or an IDX folder", "paths/samples_import")
+        folder = self._choose_folder("Import a samples folder, an IDX folder or a folder of images",
+                                     "paths/samples_import")
         if folder:
             self.import_from(folder)
 
+    def image_files_dialog(self) -> None:
+        start = str(self.settings.value("paths/samples_images", ""))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import image files as samples (7.png, 7_b.png, 7/x.png…)",
+                                                start, image_name_filter())
+        if not paths:
+            return
+        self.settings.setValue("paths/samples_images", str(Path(paths[0]).parent))
+        unlabelled = [p for p in paths if label_from_name(Path(p)) is None]
+        digit = None
+        if unlabelled:
+            choice, ok = QInputDialog.getItem(
+                self, "Which digit?", f"{len(unlabelled)} of the images have no digit in their name "
+                f"(such as 7.png or 7_b.png).\nWhich digit are they? (Cancel skips them.)",
+                [str(d) for d in range(10)], 0, False)
+            digit = int(choice) if ok else None
+        self.import_images(paths, digit)
+
+    def import_images(self, paths: list, digit_for_unlabelled: int | None = None) -> None:
+        """Image files as samples, labelled by their names (or `digit_for_unlabelled`; else skipped)."""
+        labelled, skipped = label_paths(paths, digit_for_unlabelled)
+        self.keeper.submit(lambda: import_images(self.store, labelled),
+                           lambda report: self.status.emit(import_summary(report, f"{len(paths)} image file(s)",
+                                                                          skipped)),
+                           title="Cannot import the images")
+
     def import_from(self, folder: str) -> None:
-        def done(report):
-            message = f"Imported {sample_count(report.added)} from {folder}"
-            if report.duplicates:
-                message += f"; {report.duplicates} already here were skipped"
-            if report.problems:
-                message += f"; {len(report.problems)} damaged file(s) skipped"
-            self.status.emit(message + ".")
-        self.keeper.submit(lambda: self.store.import_from(folder), done, title="Cannot import the samples")
+        path = Path(folder)
+        if path.is_dir() and not any(path.glob("*.npz")) and not is_idx_folder(path):
+            images = images_in(path)
+            if images:
+                self.import_images(images)
+                return
+        self.keeper.submit(lambda: self.store.import_from(folder),
+                           lambda report: self.status.emit(import_summary(report, folder)),
+                           title="Cannot import the samples")

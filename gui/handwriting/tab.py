@@ -28,6 +28,13 @@ class HandwritingTab(QWidget):
         layout.addSpacing(8)
         layout.addWidget(self.finetune, 1)
 
+    def running_work(self) -> str | None:
+        """For the window's quit question: the fine-tuning still going, in words."""
+        return "fine-tuning on the My handwriting tab" if self.finetune.is_running() else None
+
+    def stop_work(self) -> None:
+        self.finetune.stop()
+
     def shutdown(self) -> None:
         """Stop fine-tuning and wait for it; finish the sample writes still queued."""
         self.finetune.shutdown()
