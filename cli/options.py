@@ -62,6 +62,10 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--schedule", choices=SCHEDULES, default=d.schedule, help="learning-rate schedule (default %(default)s)")
     g.add_argument("--step-epochs", type=int, default=d.step_epochs, help="step schedule: epochs between decays (default %(default)s)")
     g.add_argument("--step-gamma", type=float, default=d.step_gamma, help="step schedule: decay factor (default %(default)s)")
+    g.add_argument("--warmup", type=float, default=d.warmup,
+                   help="warmup_cosine and onecycle schedules: the fraction of the run rising to the full rate (default %(default)s)")
+    g.add_argument("--label-smoothing", type=float, default=d.label_smoothing,
+                   help="the share of the target spread over all classes (default %(default)s)")
     g.add_argument("--validation", type=int, default=d.validation, help="training images held out for validation (default %(default)s)")
     g.add_argument("--train-size", type=int, default=None, metavar="N",
                    help="train on only N images (after the validation split), e.g. to watch overfitting")
@@ -79,7 +83,8 @@ def model_spec(args: argparse.Namespace) -> ModelSpec:
 def train_config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs or TrainConfig.epochs,
                        weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=args.step_epochs,
-                       step_gamma=args.step_gamma, validation=args.validation, train_size=args.train_size, seed=args.seed,
+                       step_gamma=args.step_gamma, warmup=args.warmup, label_smoothing=args.label_smoothing,
+                       validation=args.validation, train_size=args.train_size, seed=args.seed,
                        augment=args.augment, eval_test=args.eval_test)
 
 

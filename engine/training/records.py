@@ -18,15 +18,18 @@ class TrainConfig:
     batch_size: int = 100
     epochs: int = 5
     weight_decay: float = 0.0
-    schedule: str = "constant"       # constant, step or cosine
+    schedule: str = "constant"       # one of SCHEDULES (engine/nn/schedules.py)
     step_epochs: int = 2             # "step": multiply the rate by step_gamma every this many epochs
     step_gamma: float = 0.5
+    warmup: float = 0.0              # "warmup_cosine", "onecycle": the fraction of the run rising to the full rate
+    label_smoothing: float = 0.0
     validation: int = 5000           # images held out of the training set
     train_size: int | None = None    # train on only this many of the remaining images (None: all)
     seed: int = 0
     augment: bool = False
     eval_test: bool = False          # also measure test accuracy after every epoch
     train_eval_size: int = 10000     # train accuracy is measured on this many training images
+    validation_eval_size: int | None = None   # and validation accuracy on this many held-out ones (None: all)
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -41,6 +44,12 @@ class TrainConfig:
             raise ValueError(f"the training subset needs at least one image, got {self.train_size}")
         if self.weight_decay < 0:
             raise ValueError(f"weight decay cannot be negative, got {self.weight_decay}")
+        if not 0.0 <= self.warmup <= 1.0:
+            raise ValueError(f"the warm-up is a fraction of the run, from 0 to 1, got {self.warmup}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError(f"label smoothing must be at least 0 and below 1, got {self.label_smoothing}")
+        if self.validation_eval_size is not None and self.validation_eval_size < 1:
+            raise ValueError(f"validation accuracy needs at least one image, got {self.validation_eval_size}")
 
     @property
     def learning_rate(self) -> float:
