@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from engine.nn.builders import ARCHITECTURES, ModelSpec
 from engine.nn.init import SCHEMES
@@ -9,6 +10,7 @@ from engine.nn.layers import ACTIVATIONS
 from engine.nn.optimizers import OPTIMIZERS
 from engine.storage.paths import bundled_model
 from engine.nn.schedules import SCHEDULES
+from engine.training.presets import PRESETS, preset
 from engine.training.records import TrainConfig
 
 
@@ -54,6 +56,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     d = TrainConfig()
     g = parser.add_argument_group("training")
+    g.add_argument("--preset", choices=list(PRESETS), default=None,
+                   help="a network and run sized for a time budget: " + "; ".join(
+                       f"{name}: {p.label}, {p.spec.describe()}" for name, p in PRESETS.items())
+                   + " (the other architecture and training flags are then ignored, but --seed and --eval-test)")
     g.add_argument("--optimizer", choices=list(OPTIMIZERS), default=d.optimizer, help="(default %(default)s)")
     g.add_argument("--lr", type=float, default=None, help="learning rate (default: the optimizer's usual one)")
     g.add_argument("--batch-size", type=int, default=d.batch_size, help="(default %(default)s)")
@@ -72,6 +78,14 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
     g.add_argument("--augment", action="store_true", help="random small shifts, rotations and scalings of the training images")
     g.add_argument("--eval-test", action="store_true", help="also report test accuracy after every epoch")
+
+
+def spec_and_config(args: argparse.Namespace) -> tuple[ModelSpec, TrainConfig]:
+    """The run that the flags describe: a preset's with the flags' seed, or the flags' own."""
+    if args.preset:
+        spec, config = preset(args.preset).with_seed(args.seed)
+        return spec, replace(config, eval_test=args.eval_test)
+    return model_spec(args), train_config(args)
 
 
 def model_spec(args: argparse.Namespace) -> ModelSpec:

@@ -104,6 +104,21 @@ def test_settings_are_remembered(qtbot):
     second.close()
 
 
+def test_choosing_a_preset_fills_the_form_with_its_network_and_run(qtbot):
+    from engine.training.presets import PRESETS
+    window = MainWindow()
+    qtbot.addWidget(window)
+    form = window.train_tab.form
+    form.seed.setValue(5)
+    form.preset.setCurrentIndex(form.preset.findData("quick"))
+    form.preset.activated.emit(form.preset.currentIndex())
+    spec, config = form.spec_and_config()
+    quick = PRESETS["quick"]
+    assert spec == quick.spec
+    assert config == quick.config.__class__(**{**vars(quick.config), "seed": 5})
+    window.close()
+
+
 CLOSE_DURING_TRAINING = """
 import sys, time
 from PySide6.QtWidgets import QApplication

@@ -21,7 +21,7 @@ class TrainConfig:
     schedule: str = "constant"       # one of SCHEDULES (engine/nn/schedules.py)
     step_epochs: int = 2             # "step": multiply the rate by step_gamma every this many epochs
     step_gamma: float = 0.5
-    warmup: float = 0.0              # "warmup_cosine", "onecycle": the fraction of the run rising to the full rate
+    warmup: float = 0.25             # "warmup_cosine", "onecycle": the fraction of the run rising to the full rate
     label_smoothing: float = 0.0
     validation: int = 5000           # images held out of the training set
     train_size: int | None = None    # train on only this many of the remaining images (None: all)
