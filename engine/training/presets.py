@@ -26,7 +26,7 @@ class Preset:
 PRESETS = {
     "quick": Preset("Quick CNN",
                     ModelSpec(arch="cnn", channels=(8, 16), kernel=5, hidden=(100,)),
-                    TrainConfig(optimizer="adam", lr=0.005, batch_size=100, epochs=2, schedule="onecycle",
+                    TrainConfig(optimizer="adam", lr=0.01, batch_size=64, epochs=2, schedule="onecycle",
                                 warmup=0.25, validation=0)),
 }
 
