@@ -37,6 +37,7 @@ from engine.training.presets import PRESETS
 from engine.training.runs import new_trainer
 from engine.training.trainer import Trainer
 
+from . import train_speed
 from .train_speed import torch_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +139,7 @@ def run_torch_child(name: str, smoke: bool) -> int:
     """The child's side: for each seed on stdin, one JSON line of its epochs."""
     global torch
     import torch
+    train_speed.torch = torch              # torch_model() reads it there
     torch.set_num_threads(1)
     data = dataset(smoke)
     for line in sys.stdin:
