@@ -178,14 +178,18 @@ def test_a_run_names_its_folder_after_its_process_and_removes_it(split, monkeypa
 
 
 # A batch in slices on several threads.
-def test_a_batch_cut_into_uneven_slices_gives_the_gradient_of_the_whole_batch(engine_threads):
+@pytest.mark.parametrize("smoothing", [0.0, 0.1], ids=["", "label-smoothing"])
+def test_a_batch_cut_into_uneven_slices_gives_the_gradient_of_the_whole_batch(engine_threads, smoothing):
     """7 images go through two replicas as 3 + 4; each slice's loss gradient is weighted by its
-    share, so the sum is the gradient of the mean loss over all 7 (float64)."""
+    share, so the sum is the gradient of the mean loss over all 7 (float64). Each slice has the
+    network's loss, its label smoothing included."""
+    from engine.nn.losses import SoftmaxCrossEntropy
     engine_threads(2)
     rng = np.random.default_rng(5)
     x, t = rng.random((7, 784)), rng.integers(0, 10, 7)
     spec = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,), dtype="float64")
     whole, sliced = spec.build(0), spec.build(0)
+    whole.loss_layer, sliced.loss_layer = SoftmaxCrossEntropy(smoothing), SoftmaxCrossEntropy(smoothing)
     loss = whole.gradient(x, t)
     assert ParallelGradient(sliced, 2)(x, t) == pytest.approx(loss, rel=1e-12)
     for a, b in zip(whole.parameters(), sliced.parameters()):
