@@ -14,6 +14,8 @@ first that reaches it. Each figure is given twice: wall-clock seconds and CPU se
 thread (time.thread_time), which a shared machine's load inflates far less. Engine and PyTorch runs
 alternate seed by seed, so that a change in the machine's load hits both alike.
 
+A preset with augmentation is timed on the engine only (see main()).
+
 The last line printed is one JSON object with every figure.
 """
 from __future__ import annotations
@@ -41,7 +43,7 @@ from . import train_speed
 from .train_speed import torch_model
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = 0.99
+TARGET = 0.99                   # --target: "best" is meant to reach 0.995
 torch = None   # imported in the PyTorch child process only
 
 
@@ -53,10 +55,10 @@ def dataset(smoke: bool) -> Dataset:
     return data
 
 
-def first_reaching(epochs: list[dict]) -> dict | None:
+def first_reaching(epochs: list[dict], target: float) -> dict | None:
     """Time and CPU time of training until the first epoch at the target, or None if none reached it."""
     for i, epoch in enumerate(epochs):
-        if epoch["test_accuracy"] >= TARGET:
+        if epoch["test_accuracy"] >= target:
             return {"epochs": i + 1, "seconds": sum(e["seconds"] for e in epochs[:i + 1]),
                     "cpu_seconds": sum(e["cpu_seconds"] for e in epochs[:i + 1])}
     return None
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=list(PRESETS), default="quick")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds (default %(default)s)")
     parser.add_argument("--quick", action="store_true", help="600 training images, engine only: proves it runs")
+    parser.add_argument("--target", type=float, default=TARGET, help="test accuracy to reach (default %(default)s)")
     parser.add_argument("--no-torch", action="store_true", help="the engine only")
     parser.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -165,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     data = dataset(args.quick)
     seeds = [int(s) for s in args.seeds.split(",")]
     child = None
-    if torch_available() and not (args.quick or args.no_torch):
+    # PyTorch would have to make the augmented batches on its training thread, where the engine makes
+    # them in child processes: no like-for-like run, so an augmented preset is timed on the engine only.
+    if torch_available() and not (args.quick or args.no_torch or PRESETS[args.preset].config.augment):
         child = subprocess.Popen([sys.executable, "-m", "bench.time_to_accuracy", "--torch-child",
                                   "--preset", args.preset], cwd=ROOT, stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, text=True)
@@ -182,23 +187,23 @@ def main(argv: list[str] | None = None) -> int:
                 run["torch"] = json.loads(line)
             for side in ("engine", "torch"):
                 if side in run:
-                    run[f"{side}_to_target"] = first_reaching(run[side])
+                    run[f"{side}_to_target"] = first_reaching(run[side], args.target)
             print(json.dumps(run), file=sys.stderr, flush=True)
             runs.append(run)
     finally:
         if child is not None:
             child.stdin.close()
             child.wait(timeout=60)
-    print(json.dumps(summary(args.preset, runs)))
+    print(json.dumps(summary(args.preset, args.target, runs)))
     return 0
 
 
-def summary(name: str, runs: list[dict]) -> dict:
+def summary(name: str, target: float, runs: list[dict]) -> dict:
     def median_of(side: str, key: str) -> float | None:
         reached = [run[f"{side}_to_target"] for run in runs if run.get(f"{side}_to_target")]
         return statistics.median(r[key] for r in reached) if reached and len(reached) == len(runs) else None
 
-    result = {"bench": "time_to_accuracy", "preset": name, "target": TARGET, "runs": runs}
+    result = {"bench": "time_to_accuracy", "preset": name, "target": target, "runs": runs}
     for side in ("engine", "torch"):
         result[f"{side}_final_accuracy"] = [run[side][-1]["test_accuracy"] for run in runs if side in run]
         for key in ("seconds", "cpu_seconds"):

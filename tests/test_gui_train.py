@@ -104,18 +104,16 @@ def test_settings_are_remembered(qtbot):
     second.close()
 
 
-def test_choosing_a_preset_fills_the_form_with_its_network_and_run(qtbot):
+@pytest.mark.parametrize("name", ["quick", "best"])
+def test_choosing_a_preset_fills_the_form_with_its_network_and_run(qtbot, name):
     from engine.training.presets import PRESETS
     window = MainWindow()
     qtbot.addWidget(window)
     form = window.train_tab.form
     form.seed.setValue(5)
-    form.preset.setCurrentIndex(form.preset.findData("quick"))
+    form.preset.setCurrentIndex(form.preset.findData(name))
     form.preset.activated.emit(form.preset.currentIndex())
-    spec, config = form.spec_and_config()
-    quick = PRESETS["quick"]
-    assert spec == quick.spec
-    assert config == quick.config.__class__(**{**vars(quick.config), "seed": 5})
+    assert form.spec_and_config() == PRESETS[name].with_seed(5)
     window.close()
 
 
