@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from engine.errors import EngineError
@@ -12,6 +13,7 @@ from engine.nn.optimizers import OPTIMIZERS
 from engine.storage.atomic import save_target
 from engine.storage.paths import bundled_model
 from engine.nn.schedules import SCHEDULES
+from engine.training.presets import PRESETS, preset
 from engine.training.records import TrainConfig
 
 
@@ -57,6 +59,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     d = TrainConfig()
     g = parser.add_argument_group("training")
+    g.add_argument("--preset", choices=list(PRESETS), default=None,
+                   help="a network and run sized for a time budget: " + "; ".join(
+                       f"{name}: {p.label}, {p.spec.describe()}" for name, p in PRESETS.items())
+                   + " (the other architecture and training flags are then ignored, but --seed and --eval-test)")
     g.add_argument("--optimizer", choices=list(OPTIMIZERS), default=d.optimizer, help="(default %(default)s)")
     g.add_argument("--lr", type=float, default=None, help="learning rate (default: the optimizer's usual one)")
     g.add_argument("--batch-size", type=int, default=d.batch_size, help="(default %(default)s)")
@@ -65,12 +71,24 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--schedule", choices=SCHEDULES, default=d.schedule, help="learning-rate schedule (default %(default)s)")
     g.add_argument("--step-epochs", type=int, default=d.step_epochs, help="step schedule: epochs between decays (default %(default)s)")
     g.add_argument("--step-gamma", type=float, default=d.step_gamma, help="step schedule: decay factor (default %(default)s)")
+    g.add_argument("--warmup", type=float, default=d.warmup,
+                   help="warmup_cosine and onecycle schedules: the fraction of the run rising to the full rate (default %(default)s)")
+    g.add_argument("--label-smoothing", type=float, default=d.label_smoothing,
+                   help="the share of the target spread over all classes (default %(default)s)")
     g.add_argument("--validation", type=int, default=d.validation, help="training images held out for validation (default %(default)s)")
     g.add_argument("--train-size", type=int, default=None, metavar="N",
                    help="train on only N images (after the validation split), e.g. to watch overfitting")
     g.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
     g.add_argument("--augment", action="store_true", help="random small shifts, rotations and scalings of the training images")
     g.add_argument("--eval-test", action="store_true", help="also report test accuracy after every epoch")
+
+
+def spec_and_config(args: argparse.Namespace) -> tuple[ModelSpec, TrainConfig]:
+    """The run that the flags describe: a preset's with the flags' seed, or the flags' own."""
+    if args.preset:
+        spec, config = preset(args.preset).with_seed(args.seed)
+        return spec, replace(config, eval_test=args.eval_test)
+    return model_spec(args), train_config(args)
 
 
 def model_spec(args: argparse.Namespace) -> ModelSpec:
@@ -83,7 +101,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     epochs = TrainConfig.epochs if args.epochs is None else args.epochs   # --epochs 0 is refused, not the default
     return TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=epochs,
                        weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=args.step_epochs,
-                       step_gamma=args.step_gamma, validation=args.validation, train_size=args.train_size, seed=args.seed,
+                       step_gamma=args.step_gamma, warmup=args.warmup, label_smoothing=args.label_smoothing,
+                       validation=args.validation, train_size=args.train_size, seed=args.seed,
                        augment=args.augment, eval_test=args.eval_test)
 
 

@@ -13,7 +13,7 @@ from engine.training.records import EpochReport, TrainResult
 from engine.training.trainer import Trainer
 from engine.training.runs import new_trainer, resume_trainer, to_saved_model
 
-from .options import model_spec, out_path, train_config
+from .options import out_path, spec_and_config
 
 
 MAX_THREADS = 256     # more than any machine's cores; each is an OS thread, and 100,000 of them fail to start
@@ -63,7 +63,7 @@ def run(args) -> int:
             dataset = load_mnist(args.data)
             trainer = resume_trainer(saved, dataset, epochs=args.epochs)
         else:
-            spec, config = model_spec(args), train_config(args)
+            spec, config = spec_and_config(args)
             dataset = load_mnist(args.data)
             trainer = new_trainer(spec, config, dataset)
     except ValueError as e:  # an invalid combination of options

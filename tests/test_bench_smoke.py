@@ -40,3 +40,12 @@ def test_latency_quick(isolated_home):
     assert report["stroke"] and all(s["median_ms"] > 0 for s in report["stroke"].values())
     assert all(report[key]["ticks"] > 0 for key in ("stall_training", "stall_training_draw_tab", "stall_training_augmented"))
     assert report["startup"]["median_s"] > 0
+
+
+def test_time_to_accuracy_quick(isolated_home):
+    report = run_bench("bench.time_to_accuracy", "--seeds", "0,1", home=isolated_home)
+    assert report["bench"] == "time_to_accuracy" and report["preset"] == "quick"
+    assert [run["seed"] for run in report["runs"]] == [0, 1]
+    for run in report["runs"]:
+        assert len(run["engine"]) == 2 and all(0 <= e["test_accuracy"] <= 1 and e["seconds"] > 0 for e in run["engine"])
+        assert "torch" not in run

@@ -127,3 +127,16 @@ def test_info_and_resume(trained_model, tmp_path):
     assert "epoch   2" in proc.stderr and "epoch   1" not in proc.stderr
     from engine.storage.model_file import load_model
     assert len(load_model(resumed).history.epochs) == 2
+
+
+def test_a_preset_sets_the_network_and_run_and_keeps_the_seed():
+    from cli.main import build_parser
+    from cli.options import spec_and_config
+    from engine.training.presets import PRESETS
+    args = build_parser().parse_args(["train", "--preset", "quick", "--seed", "7", "--lr", "1", "--out", "x.npz"])
+    spec, config = spec_and_config(args)
+    quick = PRESETS["quick"]
+    assert spec == quick.spec and config.seed == 7 and config.lr == quick.config.lr
+    args = build_parser().parse_args(["train", "--warmup", "0.1", "--label-smoothing", "0.05", "--out", "x.npz"])
+    _, config = spec_and_config(args)
+    assert (config.warmup, config.label_smoothing) == (0.1, 0.05)

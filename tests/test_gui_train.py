@@ -113,6 +113,19 @@ def test_settings_are_remembered(qtbot):
     second.close()
 
 
+@pytest.mark.parametrize("name", ["quick", "best"])
+def test_choosing_a_preset_fills_the_form_with_its_network_and_run(qtbot, name):
+    from engine.training.presets import PRESETS
+    window = MainWindow()
+    qtbot.addWidget(window)
+    form = window.train_tab.form
+    form.seed.setValue(5)
+    form.preset.setCurrentIndex(form.preset.findData(name))
+    form.preset.activated.emit(form.preset.currentIndex())
+    assert form.spec_and_config() == PRESETS[name].with_seed(5)
+    window.close()
+
+
 CLOSE_DURING_TRAINING = """
 import sys, time
 from PySide6.QtWidgets import QApplication, QMessageBox

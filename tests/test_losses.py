@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from engine.nn.losses import SoftmaxCrossEntropy, cross_entropy, log_softmax, softmax
 
@@ -48,3 +49,22 @@ def test_softmax_with_loss_of_extreme_logits_has_finite_gradient():
     loss = layer.forward(np.array([[1e4, -1e4, 0.0]], dtype=np.float32), np.array([1]))
     assert np.isfinite(loss)
     assert np.all(np.isfinite(layer.backward()))
+
+
+def test_label_smoothing_gives_the_gradient_of_its_loss_and_no_smoothing_the_plain_one():
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((4, 5))
+    labels = np.array([0, 4, 1, 1])
+    smooth = SoftmaxCrossEntropy(smoothing=0.1)
+    loss = smooth.forward(logits, labels)
+    target = np.full((4, 5), 0.1 / 5)
+    target[np.arange(4), labels] += 0.9
+    assert loss == pytest.approx(-(target * log_softmax(logits)).sum(axis=1).mean(), rel=1e-12)
+    np.testing.assert_allclose(smooth.backward(), (softmax(logits) - target) / 4, rtol=1e-12, atol=1e-15)
+    plain = SoftmaxCrossEntropy()
+    assert plain.forward(logits, labels) == pytest.approx(cross_entropy(logits, labels), rel=1e-12)
+
+
+def test_label_smoothing_outside_zero_to_one_is_refused():
+    with pytest.raises(ValueError, match="label smoothing"):
+        SoftmaxCrossEntropy(smoothing=1.0)

@@ -178,14 +178,18 @@ def test_a_run_names_its_folder_after_its_process_and_removes_it(split, monkeypa
 
 
 # A batch in slices on several threads.
-def test_a_batch_cut_into_uneven_slices_gives_the_gradient_of_the_whole_batch(engine_threads):
+@pytest.mark.parametrize("smoothing", [0.0, 0.1], ids=["", "label-smoothing"])
+def test_a_batch_cut_into_uneven_slices_gives_the_gradient_of_the_whole_batch(engine_threads, smoothing):
     """7 images go through two replicas as 3 + 4; each slice's loss gradient is weighted by its
-    share, so the sum is the gradient of the mean loss over all 7 (float64)."""
+    share, so the sum is the gradient of the mean loss over all 7 (float64). Each slice has the
+    network's loss, its label smoothing included."""
+    from engine.nn.losses import SoftmaxCrossEntropy
     engine_threads(2)
     rng = np.random.default_rng(5)
     x, t = rng.random((7, 784)), rng.integers(0, 10, 7)
     spec = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,), dtype="float64")
     whole, sliced = spec.build(0), spec.build(0)
+    whole.loss_layer, sliced.loss_layer = SoftmaxCrossEntropy(smoothing), SoftmaxCrossEntropy(smoothing)
     loss = whole.gradient(x, t)
     assert ParallelGradient(sliced, 2)(x, t) == pytest.approx(loss, rel=1e-12)
     for a, b in zip(whole.parameters(), sliced.parameters()):
@@ -280,18 +284,53 @@ def test_the_fast_max_pool_gives_the_plain_outputs_and_gradients(size, stride, s
 
 
 def test_training_through_the_fast_layers_gives_the_plain_gradients():
-    from engine.speed.fast_layers import FastConv2D, FastMaxPool2D, training_layers
+    from engine.speed.conv_relu_pool import ConvReluPool
+    from engine.speed.fast_layers import FastConv2D, FastMaxPool2D
+    from engine.speed.twins import training_layers
     rng = np.random.default_rng(3)
     x = (rng.random((5, 784)) * (rng.random((5, 784)) > 0.7))   # many zero windows
     t = rng.integers(0, 10, 5)
     spec = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,), dtype="float64")
     plain, fast = spec.build(0), spec.build(0)
-    layers = training_layers(fast.layers)
-    assert [type(layer) for layer in layers[1:4]] == [FastConv2D, FastMaxPool2D, type(fast.layers[2])]  # ReLU after the pool
+    layers = training_layers(fast.layers, fast.input_shape)
+    # 28 -> conv 28 -> pool 14 (merged); conv 10 -> pool 5 (merged); then the head.
+    assert [type(layer) for layer in layers[1:3]] == [ConvReluPool, ConvReluPool]
     loss = plain.gradient(x, t)
     assert ParallelGradient(fast, 1, layers)(x, t) == pytest.approx(loss, rel=1e-12)
     for a, b in zip(plain.parameters(), fast.parameters()):
         np.testing.assert_allclose(b.grad, a.grad, rtol=1e-10, atol=1e-13)
+    # An odd-sized convolution output keeps the separate twins, with the ReLU after the pool.
+    odd = ModelSpec(arch="cnn", channels=(3, 4), hidden=(8,), kernel=4, dtype="float64").build(0)  # 29 and 11
+    layers = training_layers(odd.layers, odd.input_shape)
+    relu = type(odd.layers[2])
+    assert [type(layer) for layer in layers[1:7]] == [FastConv2D, FastMaxPool2D, relu] * 2
+
+
+@pytest.mark.parametrize("kernel,stride,pad,channels,side", [
+    (3, 1, 1, 1, 8), (5, 1, 2, 3, 12), (3, 1, 0, 2, 10), (2, 2, 0, 3, 8), (3, 2, 1, 2, 8)])
+def test_convolution_relu_and_pool_in_one_give_the_plain_outputs_and_gradients(kernel, stride, pad, channels, side):
+    from engine.nn.layers import Conv2D, MaxPool2D, ReLU
+    from engine.speed.conv_relu_pool import ConvReluPool
+    rng = np.random.default_rng(11)
+    plain = [Conv2D(channels, 4, kernel, stride=stride, pad=pad, rng=rng, dtype=np.float64), ReLU(), MaxPool2D(2)]
+    assert ConvReluPool.fits(*plain, (side, side, channels))
+    fused = ConvReluPool.twin_of(plain[0])
+    x = rng.standard_normal((3, side, side, channels))
+    x[0, :4, :4] = 0.0                                    # windows of ties: blank paper
+    out = x
+    for layer in plain:
+        out = layer.forward(out, train=True)
+    np.testing.assert_allclose(fused.forward(x, train=True), out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused.forward(x), out, rtol=1e-12, atol=1e-12)
+    fused.forward(x, train=True)
+    d = rng.standard_normal(out.shape)
+    dx = d
+    for layer in reversed(plain):
+        dx = layer.backward(dx)
+    grads = [p.grad.copy() for p in plain[0].parameters()]
+    np.testing.assert_allclose(fused.backward(d), dx, rtol=1e-12, atol=1e-12)
+    for before, p in zip(grads, fused.parameters()):
+        np.testing.assert_allclose(p.grad, before, rtol=1e-12, atol=1e-12)
 
 
 def test_the_fused_adam_follows_the_plain_rule_and_saves_as_adam(tmp_path):

@@ -127,6 +127,28 @@ def test_schedules_change_the_learning_rate(small_mnist):
     assert step.learning_rate(step.steps_per_epoch * 2) == pytest.approx(0.0025)
 
 
+@pytest.mark.parametrize("kind", ["warmup_cosine", "onecycle"])
+def test_a_warm_up_rises_to_the_full_rate_then_falls_along_a_cosine(kind):
+    from engine.nn.schedules import Schedule
+    schedule = Schedule(kind, total_steps=100, warmup_steps=20)
+    factors = [schedule.factor(step) for step in range(101)]
+    assert max(factors) == pytest.approx(1.0) and factors.index(max(factors)) in (19, 20)
+    assert all(a <= b for a, b in zip(factors[:20], factors[1:21]))       # rising
+    assert all(a >= b for a, b in zip(factors[20:], factors[21:]))        # then falling
+    assert factors[60] == pytest.approx(0.5, abs=1e-4)                    # halfway down the cosine
+    assert factors[0] < 0.06 and factors[100] < 1e-4
+
+
+def test_label_smoothing_and_a_validation_subset_reach_the_trainer(small_mnist):
+    trainer = new_trainer(ModelSpec(hidden=(5,)), TrainConfig(epochs=1, validation=1000, label_smoothing=0.1,
+                                                              validation_eval_size=300), small_mnist)
+    assert trainer.network.loss_layer.smoothing == 0.1
+    trainer.run()
+    held_out = trainer.validation
+    report = trainer.history.epochs[-1]
+    assert report.validation_accuracy == trainer.accuracy(held_out.x[:300], held_out.t[:300])
+
+
 def test_small_training_subset_overfits(small_mnist):
     """Book 6.4: 300 images, a large network, no regularisation: train accuracy far above validation."""
     _, result = train(ModelSpec(hidden=(100, 100)), TrainConfig(epochs=30, validation=2000, train_size=300),

@@ -4,7 +4,8 @@ the command line, the app and the benchmarks compose it with the plain parts, th
 - threads: how many engine threads, a pool that runs one job on each, BLAS on one thread but
   for an MLP's products;
 - data_parallel: a training batch cut into slices that go through the network at the same time;
-- fast_layers: convolution and max-pool twins that copy less, and ReLU run after the pool;
+- fast_layers, conv_relu_pool, twins: convolution and max-pool twins that copy less, a convolution,
+  ReLU and 2x2 max-pool fused into one layer, and which twin each layer trains through;
 - fused_optimizers: update rules computed in place;
 - augment_processes, shared_files, side_by_side: augmented batches made ahead in child processes,
   the images that share a random map resampled together."""
@@ -16,7 +17,7 @@ from ..nn.layers import Affine
 from ..training.trainer import Trainer
 from . import augment_processes, threads
 from .data_parallel import ParallelGradient, splittable
-from .fast_layers import training_layers
+from .twins import training_layers
 from .fused_optimizers import fused
 from .threads import set_threads, usable_cores
 
@@ -52,7 +53,7 @@ def accelerate(trainer: Trainer) -> Trainer:
     if augmenting:
         trainer.batch_source = augment_processes.ahead
     network, count = trainer.network, slices_worth(trainer)
-    trainer.gradient = ParallelGradient(network, count, training_layers(network.layers))
+    trainer.gradient = ParallelGradient(network, count, training_layers(network.layers, network.input_shape))
     if count == 1 and threads.threads() > 1 and not augmenting and largest_product(trainer) >= MIN_BLAS_THREADED_PRODUCT:
         # BLAS's threads would compete with the child processes augmenting the batches.
         trainer.gradient = threads.OnBlasThreads(trainer.gradient)

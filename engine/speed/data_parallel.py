@@ -39,9 +39,9 @@ def replica(layer: Layer) -> Layer:
 class Slice:
     """The layers and loss layer that one slice of the batch goes through."""
 
-    def __init__(self, layers: list[Layer], first_trainable: int):
+    def __init__(self, layers: list[Layer], first_trainable: int, loss_layer: SoftmaxCrossEntropy):
         self.layers, self.first_trainable = layers, first_trainable
-        self.loss_layer = SoftmaxCrossEntropy()
+        self.loss_layer = copy.copy(loss_layer)        # the network's loss (its label smoothing), a cache of its own
 
     def parameters(self) -> list[Parameter]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -65,8 +65,10 @@ class ParallelGradient:
     def __init__(self, network: Network, count: int, layers: list[Layer] | None = None):
         layers = network.layers if layers is None else layers
         self.network = network
-        self.slices = [Slice(layers, network.first_trainable)]
-        self.slices += [Slice([replica(layer) for layer in layers], network.first_trainable) for _ in range(count - 1)]
+        loss = network.loss_layer
+        self.slices = [Slice(layers, network.first_trainable, loss)]
+        self.slices += [Slice([replica(layer) for layer in layers], network.first_trainable, loss)
+                        for _ in range(count - 1)]
 
     def __call__(self, x: np.ndarray, labels: np.ndarray) -> float:
         x = np.asarray(x, dtype=self.network.dtype)

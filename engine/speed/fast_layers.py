@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..nn.layers import Conv2D, Layer, MaxPool2D, ReLU
+from ..nn.layers import Conv2D, MaxPool2D
 from ..nn.layers.im2col import output_size, pad_images, windows
 
 
@@ -40,21 +40,27 @@ def im2col_into(x: np.ndarray, k: int, stride: int, pad: int, out: np.ndarray) -
     return out.reshape(rows, cols)
 
 
-def input_gradient_by_rows(dout: np.ndarray, weights: np.ndarray, k: int, stride: int, out: np.ndarray) -> None:
+def spread_gradient(dout_shape: tuple[int, ...], width: int, k: int, stride: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """A zero buffer for a convolution's output gradient set out at its input's spacing (a stride
+    leaves stride-1 zeros between its pixels), with k-1 zeros before and enough after that each of
+    the `width` padded input columns has a full window of k; and the view to write the gradient into."""
+    n, oh, ow, f = dout_shape
+    spread = np.zeros((n, oh, width + k - 1, f), dtype=dtype)
+    return spread, spread[:, :, k - 1:k + (ow - 1) * stride:stride]
+
+
+def input_gradient_from_spread(spread: np.ndarray, weights: np.ndarray, k: int, stride: int, out: np.ndarray) -> None:
     """Adds a convolution's input gradient into `out` (zeros shaped like the padded input), given
-    dout (N, OH, OW, C_out) and the weights flipped along the kernel's columns, as (k*C_out, k*C_in).
+    its output gradient in a spread_gradient() buffer and the weights flipped along the kernel's
+    columns, as (k*C_out, k*C_in).
 
     col2im would add k*k shifted blocks of the column gradient dout @ W.T; this works a kernel row
     at a time instead: each input pixel gets the window of k dout pixels along its row that it fed,
     one product with the weights gives every kernel row's share at once, and k shifted adds sum them."""
-    n, oh, ow, f = dout.shape
+    n, oh, _, f = spread.shape
     wp, c = out.shape[2], out.shape[3]
-    # dout set out at the input's spacing (a stride leaves stride-1 zeros between its pixels), with
-    # k-1 zeros before and enough after that every input column has a full window of k.
-    spread = np.zeros((n, oh, wp + k - 1, f), dtype=dout.dtype)
-    spread[:, :, k - 1:k + (ow - 1) * stride:stride] = dout
     sn, sy, sx, sf = spread.strides
-    rows = np.empty((n, oh, wp, k, f), dtype=dout.dtype)
+    rows = np.empty((n, oh, wp, k, f), dtype=spread.dtype)
     np.copyto(rows, as_strided(spread, (n, oh, wp, k, f), (sn, sy, sx, sx, sf), writeable=False))
     shares = (rows.reshape(-1, k * f) @ weights).reshape(n, oh, wp, k, c)
     for i in range(k):
@@ -74,31 +80,50 @@ class FastConv2D(Conv2D):
     def forward(self, x, train=False):
         if not train:
             return super().forward(x, train)
+        n, h, w, _ = x.shape
+        oh, ow = output_size(h, self.kernel, self.stride, self.pad), output_size(w, self.kernel, self.stride, self.pad)
+        return self.product(x, im2col_into).reshape(n, oh, ow, self.out_channels)
+
+    def product(self, x: np.ndarray, columns) -> np.ndarray:
+        """The output rows (N*OH*OW, C_out) of a training step, in the order of the rows of the
+        column matrix that columns(x, k, stride, pad, buffer) makes."""
         n, h, w, c = x.shape
         k, s, p, f = self.kernel, self.stride, self.pad, self.out_channels
-        oh, ow = output_size(h, k, s, p), output_size(w, k, s, p)
-        col = im2col_into(x, k, s, p, self.workspace.get("col", (n * oh * ow * k * k * c,), x.dtype))
+        outputs = n * output_size(h, k, s, p) * output_size(w, k, s, p)
+        col = columns(x, k, s, p, self.workspace.get("col", (outputs * k * k * c,), x.dtype))
         out = col @ self.W.value.reshape(-1, f)
         if self.b is not None:
-            # The bias repeated over one image's outputs: added per image, NumPy's loop runs over
-            # long rows rather than over rows of C_out numbers.
+            # The bias repeated over one image's worth of rows: NumPy's loop then runs over long
+            # rows rather than over rows of C_out numbers.
             per_image = out.reshape(n, -1)
-            per_image += np.tile(self.b.value, oh * ow)
+            per_image += np.tile(self.b.value, outputs // n)
         self.x_shape, self.col = x.shape, col
-        return out.reshape(n, oh, ow, f)
+        return out
 
     def backward(self, dout):
-        n, h, w, c = self.x_shape
-        k, s, p, f = self.kernel, self.stride, self.pad, self.out_channels
-        rows = dout.reshape(-1, f)
+        self.parameter_gradients(dout.reshape(-1, self.out_channels))
+        if not self.input_grad:
+            return None
+        return self.input_gradient(lambda window: np.copyto(window, dout.reshape(window.shape)))
+
+    def parameter_gradients(self, rows: np.ndarray) -> None:
+        """W's and b's gradients from the output gradient's rows, in the column matrix's order."""
+        f = self.out_channels
         np.matmul(self.col.T, rows, out=self.W.grad.reshape(-1, f))
         if self.b is not None:
             np.matmul(np.ones(len(rows), rows.dtype), rows, out=self.b.grad)   # column sums, as a product
-        if not self.input_grad:
-            return None
+
+    def input_gradient(self, write_dout) -> np.ndarray:
+        """The input's gradient; write_dout(view) writes the output gradient into an (N, OH, OW,
+        C_out) view."""
+        n, h, w, c = self.x_shape
+        k, s, p, f = self.kernel, self.stride, self.pad, self.out_channels
+        spread, window = spread_gradient((n, output_size(h, k, s, p), output_size(w, k, s, p), f),
+                                         w + 2 * p, k, s, self.W.value.dtype)
+        write_dout(window)
         weights = np.ascontiguousarray(self.W.value[:, ::-1].transpose(1, 3, 0, 2).reshape(k * f, k * c))
-        dx = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype=dout.dtype)
-        input_gradient_by_rows(dout.reshape(n, *dout.shape[1:3], f), weights, k, s, out=dx)
+        dx = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype=spread.dtype)
+        input_gradient_from_spread(spread, weights, k, s, out=dx)
         return dx[:, p:p + h, p:p + w] if p else dx
 
 
@@ -142,23 +167,3 @@ class FastMaxPool2D(MaxPool2D):
         np.multiply(rows, lower, out=dx[:, :, 1])
         np.subtract(rows, dx[:, :, 1], out=dx[:, :, 0])
         return dx.reshape(n, h, w, c)
-
-
-def fast_twin(layer: Layer) -> Layer:
-    if type(layer) is Conv2D:
-        return FastConv2D.twin_of(layer)
-    if type(layer) is MaxPool2D:
-        return FastMaxPool2D.twin_of(layer)
-    return layer
-
-
-def training_layers(layers: list[Layer]) -> list[Layer]:
-    """The layers to train through: fast twins, and a ReLU followed by a max-pool run after it. The
-    two commute exactly, outputs and gradients alike (ReLU keeps the order of positive numbers and
-    maps the rest to 0, where a window's gradient dies either way), and the ReLU then works on a
-    quarter of the numbers."""
-    order = [fast_twin(layer) for layer in layers]
-    for i in range(len(order) - 1):
-        if type(order[i]) is ReLU and isinstance(order[i + 1], MaxPool2D):
-            order[i], order[i + 1] = order[i + 1], order[i]
-    return order

@@ -18,15 +18,18 @@ class TrainConfig:
     batch_size: int = 100
     epochs: int = 5
     weight_decay: float = 0.0
-    schedule: str = "constant"       # constant, step or cosine
+    schedule: str = "constant"       # one of SCHEDULES (engine/nn/schedules.py)
     step_epochs: int = 2             # "step": multiply the rate by step_gamma every this many epochs
     step_gamma: float = 0.5
+    warmup: float = 0.25             # "warmup_cosine", "onecycle": the fraction of the run rising to the full rate
+    label_smoothing: float = 0.0
     validation: int = 5000           # images held out of the training set
     train_size: int | None = None    # train on only this many of the remaining images (None: all)
     seed: int = 0
     augment: bool = False
     eval_test: bool = False          # also measure test accuracy after every epoch
     train_eval_size: int = 10000     # train accuracy is measured on this many training images
+    validation_eval_size: int | None = None   # and validation accuracy on this many held-out ones (None: all)
 
     def __post_init__(self):
         checks.choice(self.optimizer, "optimizer", OPTIMIZERS)
@@ -46,6 +49,10 @@ class TrainConfig:
         for name in ("augment", "eval_test"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} is true or false, got {getattr(self, name)!r}")
+        checks.real(self.warmup, "the warm-up (a fraction of the run)", low=0, high=1)
+        checks.real(self.label_smoothing, "label smoothing", low=0, below=1)
+        if self.validation_eval_size is not None:
+            checks.whole(self.validation_eval_size, "the images validation accuracy is measured on", 1, 10 ** 9)
 
     @property
     def learning_rate(self) -> float:

@@ -18,6 +18,7 @@ from ..data.batches import TRAIN_EVAL, Batch, Batches, in_order
 from ..data.datasets import Split
 from ..errors import TrainingDiverged
 from ..nn.layers import Dropout
+from ..nn.losses import SoftmaxCrossEntropy
 from ..nn.network import Network
 from ..nn.optimizers import Optimizer, make_optimizer
 from ..nn.schedules import Schedule
@@ -55,9 +56,13 @@ class Trainer:
         self.step = step
         self.history = history or History()
         self.schedule = Schedule(config.schedule, total_steps=self.total_steps,
-                                 step_every=config.step_epochs * self.steps_per_epoch, gamma=config.step_gamma)
+                                 step_every=config.step_epochs * self.steps_per_epoch, gamma=config.step_gamma,
+                                 warmup_steps=round(config.warmup * self.total_steps))
+        network.loss_layer = SoftmaxCrossEntropy(config.label_smoothing)
         eval_rng = np.random.default_rng([config.seed, TRAIN_EVAL])
         self._train_eval = eval_rng.permutation(len(train))[:config.train_eval_size]
+        # The first images of a validation split are as random a sample as any (it is drawn shuffled).
+        self._validation_eval = slice(config.validation_eval_size)
         # The book's plain way of doing each part of a step; engine/speed.accelerate() swaps in faster ones.
         self.batch_source: BatchSource = in_order
         self.gradient: Gradient = network.gradient
@@ -142,13 +147,13 @@ class Trainer:
         return loss
 
     def _end_epoch(self, epoch: int, losses: list[float], seconds: float) -> EpochReport:
-        subset = self._train_eval
+        subset, held_out = self._train_eval, self._validation_eval
         validation, test = self.validation, self.test
         report = EpochReport(
             epoch=epoch + 1, step=self.step,
             loss=float(np.mean(losses)) if losses else float("nan"),
             train_accuracy=self.accuracy(self.train_split.x[subset], self.train_split.t[subset]),
-            validation_accuracy=self.accuracy(validation.x, validation.t) if validation else None,
+            validation_accuracy=self.accuracy(validation.x[held_out], validation.t[held_out]) if validation else None,
             test_accuracy=self.accuracy(test.x, test.t) if self.config.eval_test and test else None,
             seconds=seconds, lr=self.learning_rate(self.step - 1))
         self.history.epochs.append(report)
