@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from engine.data.augment import AUGMENTATIONS
 from engine.nn.builders import ARCHITECTURES, ModelSpec
 from engine.nn.init import SCHEMES
 from engine.nn.layers import ACTIVATIONS
@@ -66,7 +67,10 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--train-size", type=int, default=None, metavar="N",
                    help="train on only N images (after the validation split), e.g. to watch overfitting")
     g.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
-    g.add_argument("--augment", action="store_true", help="random small shifts, rotations and scalings of the training images")
+    g.add_argument("--augment", nargs="?", const="basic", default=None, choices=list(AUGMENTATIONS),
+                   help="random changes of the training images: basic (small shifts, rotations and scalings, "
+                   "the default) or hands (also slants, widths, wobbles, stroke weights and photo-like "
+                   "contrast and noise: for other hands, pens and pictures)")
     g.add_argument("--eval-test", action="store_true", help="also report test accuracy after every epoch")
 
 
@@ -80,7 +84,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs or TrainConfig.epochs,
                        weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=args.step_epochs,
                        step_gamma=args.step_gamma, validation=args.validation, train_size=args.train_size, seed=args.seed,
-                       augment=args.augment, eval_test=args.eval_test)
+                       augment=args.augment is not None, augmentation=args.augment or "basic", eval_test=args.eval_test)
 
 
 def model_path(args: argparse.Namespace):

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from ..data.augment import AUGMENTATIONS
 from ..nn.optimizers import DEFAULT_LR, OPTIMIZERS
 from ..nn.schedules import SCHEDULES
 
@@ -25,6 +26,7 @@ class TrainConfig:
     train_size: int | None = None    # train on only this many of the remaining images (None: all)
     seed: int = 0
     augment: bool = False
+    augmentation: str = "basic"      # which set of changes (engine/data/augment.py AUGMENTATIONS)
     eval_test: bool = False          # also measure test accuracy after every epoch
     train_eval_size: int = 10000     # train accuracy is measured on this many training images
 
@@ -39,6 +41,8 @@ class TrainConfig:
             raise ValueError(f"the learning rate must be a positive number, got {self.lr}")
         if self.train_size is not None and self.train_size < 1:
             raise ValueError(f"the training subset needs at least one image, got {self.train_size}")
+        if self.augmentation not in AUGMENTATIONS:
+            raise ValueError(f"unknown augmentation {self.augmentation!r}; choose one of {', '.join(AUGMENTATIONS)}")
         if self.weight_decay < 0:
             raise ValueError(f"weight decay cannot be negative, got {self.weight_decay}")
 
