@@ -68,7 +68,7 @@ def save_model(path: Path | str, model: SavedModel) -> None:
         "train_config": model.train_config.to_json() if model.train_config else None,
         "history": model.history.to_json(),
         "test_accuracy": model.test_accuracy, "optimizer": optimizer, "step": model.step,
-        "dataset": model.dataset, "notes": model.notes,
+        "dataset": model.dataset, "notes": model.notes, "temperature": net.temperature,
     }
     arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     if not path.suffix:
@@ -130,6 +130,15 @@ def _assign(target: np.ndarray, saved: np.ndarray, name: str) -> np.ndarray:
     return saved.astype(target.dtype)
 
 
+def _temperature(value) -> float | None:
+    """The calibration temperature of the record (engine/nn/calibration.py): None, or a positive number."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ModelFileError(f"its calibration temperature is {value!r}, not a positive number")
+    return float(value)
+
+
 def _build(meta: dict, arrays: dict[str, np.ndarray]) -> SavedModel:
     arch = meta["architecture"]
     layers = []
@@ -145,6 +154,7 @@ def _build(meta: dict, arrays: dict[str, np.ndarray]) -> SavedModel:
             buf[...] = _assign(buf, arrays[f"layer{i}/buffer{j}"], f"layer {i} ({entry['type']}) buffer {j}")
         layers.append(layer)
     network = Network(layers, tuple(arch["input_shape"]), np.dtype(arch["dtype"]))
+    network.temperature = _temperature(meta.get("temperature"))
     shapes = network.output_shapes()  # raises if consecutive layers do not fit together
     if shapes and shapes[-1] != (10,) and meta.get("spec") is None:
         raise ModelFileError(f"the network ends in {shapes[-1]} values, not 10 class scores")
