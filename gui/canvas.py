@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.data.preprocess import to_mnist
 
-from .strokes import paint_strokes, render_strokes
+from .strokes import paint_strokes, render_for_network
 
 DEFAULT_PEN_WIDTH = 0.055     # fraction of the canvas side: about MNIST's stroke once scaled to 20 px
 PEN_WIDTH_RANGE = (0.02, 0.12)
@@ -86,8 +86,9 @@ class DrawingCanvas(QWidget):
             self.changed.emit()
 
     def render_image(self) -> np.ndarray:
-        """The drawing as uint8 gray, black ink on white paper: what the engine preprocesses."""
-        return render_strokes(self.strokes(), self._pen_width)
+        """The drawing as uint8 gray, black ink on white paper: what the engine preprocesses (scaled
+        to fill MNIST's box, so that the pen's width is in proportion to the digit)."""
+        return render_for_network(self.strokes(), self._pen_width)
 
     def revision(self) -> int:
         """Goes up with every change to the drawing, so a prediction can tell it is out of date."""

@@ -10,27 +10,33 @@ from engine.nn.network import Network
 from engine.data.preprocess import to_mnist
 
 
-def predict_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """(probabilities or None when blank, the 28x28 field the network sees) for a rendered drawing."""
+def read_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, int]:
+    """(probabilities or None when blank, the 28x28 field the network sees, how many digits side by
+    side the ink looks like) for a rendered drawing."""
     processed = to_mnist(image)
     if processed.blank or network is None:
-        return None, processed.image()
-    return network.predict_proba(processed.vector), processed.image()
+        return None, processed.image(), processed.digits
+    return network.predict_proba(processed.vector), processed.image(), processed.digits
+
+
+def predict_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """(probabilities or None when blank, the 28x28 field the network sees) for a rendered drawing."""
+    return read_drawing(network, image)[:2]
 
 
 class _PredictionWorker(QObject):
-    done = Signal(int, object, object)
+    done = Signal(int, object, object, int)
 
     @Slot(int, object, object)
     def predict(self, revision: int, network: Network | None, image: np.ndarray) -> None:
-        probabilities, field = predict_drawing(network, image)
-        self.done.emit(revision, probabilities, field)
+        self.done.emit(revision, *read_drawing(network, image))
 
 
 class LivePredictor(QObject):
     """Feeds drawings to a prediction thread; emits `updated` with each fresh result."""
 
     updated = Signal(int, object, object)   # drawing revision, probabilities (10,) or None, 28x28 field
+    counted = Signal(int, int)              # drawing revision, digits side by side (just before `updated`)
     _request = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None):
@@ -52,11 +58,12 @@ class LivePredictor(QObject):
             self._busy = True
             self._request.emit(revision, network, image)
 
-    def _on_done(self, revision: int, probabilities, field) -> None:
+    def _on_done(self, revision: int, probabilities, field, digits: int) -> None:
         self._busy = False
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.request(*pending)
+        self.counted.emit(revision, digits)
         self.updated.emit(revision, probabilities, field)
 
     def busy(self) -> bool:

@@ -7,14 +7,14 @@ from PySide6.QtCore import QObject, Signal
 from engine.data.preprocess import to_mnist
 from engine.storage.samples import Sample, SampleStore
 
-from ..strokes import render_strokes
+from ..strokes import render_for_network
 from .label_bar import LabelBar
 from .sample_keeper import SampleKeeper
 
 
 def keep_drawing(store: SampleStore, digit: int, strokes: list[np.ndarray], pen_width: float) -> Sample:
     """Render and preprocess the strokes exactly as the canvas does for the network, and save."""
-    processed = to_mnist(render_strokes(strokes, pen_width))
+    processed = to_mnist(render_for_network(strokes, pen_width))
     if processed.blank:
         raise ValueError("no digit was found in the drawing")
     return store.add(digit, processed.vector, strokes, pen_width)
