@@ -127,3 +127,23 @@ def test_info_and_resume(trained_model, tmp_path):
     assert "epoch   2" in proc.stderr and "epoch   1" not in proc.stderr
     from engine.storage.model_file import load_model
     assert len(load_model(resumed).history.epochs) == 2
+
+
+def test_evaluate_reports_the_calibration_error_before_and_after(trained_model):
+    result = json.loads(cli("evaluate", "--model", trained_model, "--json", check=True).stdout)
+    assert result["temperature_stored"] and result["temperature"] > 0   # fitted when it was trained
+    assert 0 <= result["ece_before"] <= 1 and 0 <= result["ece_after"] <= 1
+    assert "Expected calibration error" in cli("evaluate", "--model", trained_model, check=True).stdout
+
+
+def test_evaluate_calibrate_saves_the_temperature(trained_model, tmp_path):
+    import shutil
+    from engine.storage.model_file import load_model, save_model
+    copy = tmp_path / "copy.npz"
+    shutil.copy(trained_model, copy)
+    model = load_model(copy)
+    model.network.temperature = None
+    save_model(copy, model)
+    assert json.loads(cli("evaluate", "--model", copy, "--json", check=True).stdout)["temperature_stored"] is False
+    fitted = json.loads(cli("evaluate", "--model", copy, "--json", "--calibrate", check=True).stdout)
+    assert load_model(copy).network.temperature == pytest.approx(fitted["temperature"])
