@@ -37,9 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = 24
 SMALL = 1 / 3               # canvas_strokes: a digit under this share of the canvas counts as small
 # Replays the strokes with mouse events on the main window's canvas; only names of
-# /work/shared/CONTRACT.md (and the pen width), so it runs in any version of the project.
+# /work/shared/CONTRACT.md (and the pen width), so it runs in any version of the project: a window
+# with `probabilities_shown` is waited for until it shows the drawing's own probabilities.
 REPLAY_CHILD = r"""
-import json, sys
+import json, sys, time
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
@@ -53,6 +54,9 @@ QTest.qWaitForWindowExposed(window)
 if sys.argv[2]:
     window.draw_tab.open_model(sys.argv[2])
 canvas = window.canvas
+shown = [-1]
+if hasattr(window, "probabilities_shown"):
+    window.probabilities_shown.connect(lambda revision: shown.append(revision))
 data = np.load(sys.argv[1])
 points, lengths, per_digit, pens = data["points"], data["lengths"], data["strokes"], data["pens"]
 side = min(canvas.width(), canvas.height())
@@ -70,6 +74,10 @@ for count, pen in zip(per_digit, pens):
         for p in where[1:]:
             QTest.mouseMove(canvas, p)
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where[-1])
+    if hasattr(window, "probabilities_shown"):    # a window that computes on its own thread: wait for it
+        deadline = time.monotonic() + 10
+        while shown[-1] != canvas.revision() and time.monotonic() < deadline:
+            QTest.qWait(2)
     probs = window.current_probabilities()
     out.append([int(probs.argmax()), float(probs.max())])
 print(json.dumps(out))
