@@ -34,10 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="PATH",
                        help="continue a saved model's run exactly where it stopped (its own settings apply; --epochs may extend it)")
 
-    evaluate = commands.add_parser("evaluate", help="accuracy and confusion matrix on the test set")
+    evaluate = commands.add_parser("evaluate", help="accuracy, confusion matrix and calibration on the test set",
+                                   description="Accuracy and confusion matrix on the test set, and the expected "
+                                   "calibration error of the probabilities as trained and with the model's "
+                                   "temperature (fitted on its validation split if it has none).")
     options.add_model_option(evaluate)
     options.add_data_option(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="fit the temperature on the model's validation split and save it into the model file")
 
     predict = commands.add_parser("predict", help="classify image files",
                                   description="Classify image files of any size, dark ink on light paper or the reverse.")

@@ -5,6 +5,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+from engine.data.augment import AUGMENTATIONS
 from engine.errors import EngineError
 from engine.nn.builders import ARCHITECTURES, ModelSpec
 from engine.nn.init import SCHEMES
@@ -79,7 +80,10 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--train-size", type=int, default=None, metavar="N",
                    help="train on only N images (after the validation split), e.g. to watch overfitting")
     g.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
-    g.add_argument("--augment", action="store_true", help="random small shifts, rotations and scalings of the training images")
+    g.add_argument("--augment", nargs="?", const="basic", default=None, choices=list(AUGMENTATIONS),
+                   help="random changes of the training images: basic (small shifts, rotations and scalings, "
+                   "the default) or hands (also slants, widths, wobbles, stroke weights and photo-like "
+                   "contrast and noise: for other hands, pens and pictures)")
     g.add_argument("--eval-test", action="store_true", help="also report test accuracy after every epoch")
 
 
@@ -103,7 +107,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        weight_decay=args.weight_decay, schedule=args.schedule, step_epochs=args.step_epochs,
                        step_gamma=args.step_gamma, warmup=args.warmup, label_smoothing=args.label_smoothing,
                        validation=args.validation, train_size=args.train_size, seed=args.seed,
-                       augment=args.augment, eval_test=args.eval_test)
+                       augment=args.augment is not None, augmentation=args.augment or "basic", eval_test=args.eval_test)
 
 
 def out_path(text: str) -> Path:

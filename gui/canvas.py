@@ -12,7 +12,7 @@ from engine.data.preprocess import to_mnist
 from .digit_image import gray_qimage
 from .drawing_history import Drawing, History
 from .picture import scale_gray, sheet_picture
-from .strokes import RENDER_SIDE, paint_strokes, render_strokes
+from .strokes import RENDER_SIDE, paint_strokes, render_for_network, render_strokes
 
 DEFAULT_PEN_WIDTH = 0.055     # fraction of the canvas side: about MNIST's stroke once scaled to 20 px
 PEN_WIDTH_RANGE = (0.02, 0.12)
@@ -142,7 +142,7 @@ class DrawingCanvas(QWidget):
         A picture alone is given as it is; strokes over it are rendered at its size (or more)."""
         picture, strokes = self.picture(), self.strokes()
         if picture is None:
-            return render_strokes(strokes, self._pen_width)
+            return render_for_network(strokes, self._pen_width)   # pen width in proportion to the digit
         if not strokes:
             return picture
         side = max(len(picture), RENDER_SIDE)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import ModelFileError
+from engine.nn.calibration import UNSURE_BELOW
 
 from .canvas import PEN_WIDTH_RANGE, DrawingCanvas
 from .digit_image import digit_pixmap
@@ -63,6 +64,8 @@ class DrawTab(QWidget):
         self.canvas.strokeMoved.connect(self._on_pen_moved)
         self.canvas.changed.connect(self.request_prediction)
         self.canvas.changed.connect(self._update_history_buttons)
+        self._digits_seen = (-1, 1)   # (revision, digits side by side in it)
+        self.predictor.counted.connect(self._on_counted)
         self.predictor.updated.connect(self._show)
         self.predictor.failed.connect(self._show_failure)
         for source in (self.images, self.model_actions):
@@ -135,10 +138,16 @@ class DrawTab(QWidget):
         self._confidence_label = QLabel("Draw a digit")
         self._confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._confidence_label.setFont(big_font(self, 1.15, bold=False))
+        # "not sure" when the top probability is low, "several digits?" when the ink lies in groups side by side.
+        self.doubt_label = QLabel()
+        self.doubt_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.doubt_label.setWordWrap(True)
+        self.doubt_label.setAccessibleName("Doubts about the reading")
         verdict = QVBoxLayout()
         verdict.addStretch(1)
         verdict.addWidget(self.digit_label)
         verdict.addWidget(self._confidence_label)
+        verdict.addWidget(self.doubt_label)
         verdict.addStretch(1)
         self._preview = QLabel()
         self._preview.setFixedSize(PREVIEW_SIDE, PREVIEW_SIDE)
@@ -245,6 +254,9 @@ class DrawTab(QWidget):
             return
         self.predictor.request(revision, self._network(), self.canvas.render_image())
 
+    def _on_counted(self, revision: int, digits: int) -> None:
+        self._digits_seen = (revision, digits)
+
     def _show(self, revision: int, probabilities, field) -> None:
         if revision < self.shown_revision:
             return  # an older result overtaken by a newer one
@@ -252,6 +264,7 @@ class DrawTab(QWidget):
         self._probabilities = np.zeros(10) if probabilities is None else np.asarray(probabilities, dtype=float)
         self.chart.set_probabilities(probabilities)
         self._preview.setPixmap(digit_pixmap(field, PREVIEW_SIDE))
+        doubts = []
         if probabilities is None:
             self.digit_label.setText("–")
             self._confidence_label.setText("Draw a digit" if self.canvas.is_blank() else "No digit found")
@@ -259,6 +272,14 @@ class DrawTab(QWidget):
             digit = int(np.argmax(probabilities))
             self.digit_label.setText(str(digit))
             self._confidence_label.setText(f"{probabilities[digit]:.1%} sure")
+            if probabilities[digit] < UNSURE_BELOW:
+                doubts.append("not sure")
+            seen, digits = self._digits_seen
+            if seen == revision and digits > 1:
+                doubts.append("several digits?")
+        self.doubt_label.setText(" · ".join(doubts))
+        self.doubt_label.setToolTip("Several digits? The network reads one digit at a time: it read the largest."
+                                    if "several digits?" in doubts else "")
         self.shown.emit(revision)
 
     def _show_failure(self, revision: int, message: str) -> None:

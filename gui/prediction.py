@@ -17,30 +17,31 @@ from .background import keep_until_finished, wait_for
 log = logging.getLogger(__name__)
 
 
-def predict_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """(probabilities or None when blank, the 28x28 field the network sees) for a rendered drawing."""
+def read_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, int]:
+    """(probabilities or None when blank, the 28x28 field the network sees, how many digits side by
+    side the ink looks like) for a rendered drawing."""
     processed = to_mnist(image)
     if processed.blank or network is None:
-        return None, processed.image()
-    return network.predict_proba(processed.vector), processed.image()
+        return None, processed.image(), processed.digits
+    return network.predict_proba(processed.vector), processed.image(), processed.digits
 
 
 class _PredictionWorker(QObject):
-    done = Signal(int, object, object)
+    done = Signal(int, object, object, int)
     failed = Signal(int, str)
 
     @Slot(int, object, object)
     def predict(self, revision: int, network: Network | None, image: np.ndarray) -> None:
         try:
             with np.errstate(all="ignore"):
-                probabilities, field = predict_drawing(network, image)
+                probabilities, field, digits = read_drawing(network, image)
             if probabilities is not None and not np.all(np.isfinite(probabilities)):
                 raise ValueError("the model's scores overflow (NaN or infinite)")
         except Exception as e:  # noqa: BLE001 - any failure is reported, and the next drawing is tried again
             log.warning("a prediction failed:\n%s", traceback.format_exc())
             self.failed.emit(revision, f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e))
         else:
-            self.done.emit(revision, probabilities, field)
+            self.done.emit(revision, probabilities, field, digits)
 
 
 class LivePredictor(QObject):
@@ -48,6 +49,7 @@ class LivePredictor(QObject):
 
     updated = Signal(int, object, object)   # drawing revision, probabilities (10,) or None, 28x28 field
     failed = Signal(int, str)               # drawing revision, why the model could not read it
+    counted = Signal(int, int)              # drawing revision, digits side by side (just before `updated`)
     _request = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None):
@@ -71,8 +73,9 @@ class LivePredictor(QObject):
             self._busy = True
             self._request.emit(revision, network, image)
 
-    def _on_done(self, revision: int, probabilities, field) -> None:
+    def _on_done(self, revision: int, probabilities, field, digits: int) -> None:
         self._next()
+        self.counted.emit(revision, digits)
         self.updated.emit(revision, probabilities, field)
 
     def _next(self) -> None:

@@ -140,3 +140,23 @@ def test_a_preset_sets_the_network_and_run_and_keeps_the_seed():
     args = build_parser().parse_args(["train", "--warmup", "0.1", "--label-smoothing", "0.05", "--out", "x.npz"])
     _, config = spec_and_config(args)
     assert (config.warmup, config.label_smoothing) == (0.1, 0.05)
+
+
+def test_evaluate_reports_the_calibration_error_before_and_after(trained_model):
+    result = json.loads(cli("evaluate", "--model", trained_model, "--json", check=True).stdout)
+    assert result["temperature_stored"] and result["temperature"] > 0   # fitted when it was trained
+    assert 0 <= result["ece_before"] <= 1 and 0 <= result["ece_after"] <= 1
+    assert "Expected calibration error" in cli("evaluate", "--model", trained_model, check=True).stdout
+
+
+def test_evaluate_calibrate_saves_the_temperature(trained_model, tmp_path):
+    import shutil
+    from engine.storage.model_file import load_model, save_model
+    copy = tmp_path / "copy.npz"
+    shutil.copy(trained_model, copy)
+    model = load_model(copy)
+    model.network.temperature = None
+    save_model(copy, model)
+    assert json.loads(cli("evaluate", "--model", copy, "--json", check=True).stdout)["temperature_stored"] is False
+    fitted = json.loads(cli("evaluate", "--model", copy, "--json", "--calibrate", check=True).stdout)
+    assert load_model(copy).network.temperature == pytest.approx(fitted["temperature"])

@@ -178,8 +178,9 @@ def test_ink_that_leaves_the_sheet_is_cut_at_its_edge(qtbot):
     assert set(outside) == {background}
     frame = canvas.palette().mid().color().rgb()
     assert image.pixel(left + side - 1, top + side // 2) == frame       # the edge is drawn over the ink
-    rendered = canvas.render_image()
-    assert rendered[:, -1].min() < 50 and rendered[0].min() < 50        # the ink reaches the edges
+    rendered = canvas.render_image()                                    # what the network reads
+    right = np.flatnonzero((rendered < 128).any(axis=0)).max()
+    assert (rendered[:, right] < 128).sum() >= 5     # a straight cut at the sheet's edge, not a round cap
 
 
 def test_undo_and_redo_take_back_strokes_clears_and_images(window, qtbot):

@@ -236,6 +236,17 @@ def test_fuzz_truncated_model_files(tmp_path, model_bytes, data):
     refused(path)
 
 
+@pytest.mark.parametrize("field_offset, value", [(6, 0xAD), (10, 99)], ids=["zip version 17.3", "compression 99"])
+def test_a_zip_feature_python_cannot_read_is_a_clean_error(tmp_path, model_bytes, field_offset, value):
+    """Found by the bit-flip fuzz: zipfile raises NotImplementedError for these."""
+    raw = bytearray(model_bytes["mlp"])
+    central = raw.index(b"PK\x01\x02")      # the first member's central-directory entry
+    raw[central + field_offset] = value
+    path = tmp_path / "odd.npz"
+    path.write_bytes(bytes(raw))
+    refused(path)
+
+
 @FUZZ
 @given(data=st.data())
 def test_fuzz_bit_flips_in_model_files(tmp_path, model_bytes, data):

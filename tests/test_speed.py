@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data.augment import Augmentation
+from engine.data.augment import AUGMENTATIONS, Augmentation
 from engine.data.batches import Batch, Batches, in_order
 from engine.data.datasets import Split
 from engine.nn.builders import ModelSpec
@@ -66,7 +66,7 @@ def assert_same(got, expected):
 
 
 # Batches made in child processes.
-@pytest.mark.parametrize("augmentation", [None, Augmentation()], ids=["plain", "augmented"])
+@pytest.mark.parametrize("augmentation", [None, Augmentation(), AUGMENTATIONS["hands"]], ids=["plain", "augmented", "hands"])
 @pytest.mark.parametrize("dropout", [False, True], ids=["", "dropout"])
 def test_batches_made_ahead_in_child_processes_equal_the_plain_ones(split, augmentation, dropout):
     for start in (0, 5):                                 # a fresh run, and one resumed mid-epoch and mid-block
@@ -127,7 +127,7 @@ def test_a_ram_folder_without_room_for_the_blocks_means_batches_in_line(split, m
 PARENT = """
 import multiprocessing, sys, time
 import numpy as np
-from engine.data.augment import Augmentation
+from engine.data.augment import AUGMENTATIONS, Augmentation
 from engine.data.batches import Batches
 from engine.data.datasets import Split
 from engine.speed import augment_processes
@@ -355,11 +355,12 @@ def test_the_fused_adam_follows_the_plain_rule_and_saves_as_adam(tmp_path):
     assert type(load_model(tmp_path / "m.npz").optimizer) is Adam
 
 
+@pytest.mark.parametrize("augmentation", [Augmentation(), AUGMENTATIONS["hands"]], ids=["basic", "hands"])
 @pytest.mark.parametrize("start,stop", [(0, 3), (2, 9), (5, 6)])
-def test_a_block_made_side_by_side_holds_the_plain_batches(split, start, stop):
+def test_a_block_made_side_by_side_holds_the_plain_batches(split, start, stop, augmentation):
     """Across map blocks and epoch ends, exactly the images Batches.make() gives."""
     from engine.speed.side_by_side import make_steps
-    batches = Batches(split, 40, seed=8, augmentation=Augmentation(), **SMALL_BLOCKS)
+    batches = Batches(split, 40, seed=8, augmentation=augmentation, **SMALL_BLOCKS)
     out = np.full((400, 784), np.nan, np.float32)
     labels = make_steps(batches, start, stop, out)
     plain = [batches.make(step) for step in range(start, stop)]

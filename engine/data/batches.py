@@ -11,18 +11,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .augment import Augmentation, warp
+from .augment import Augmentation, Maps, warp
 from .datasets import Split
 
 # Purposes, mixed into seeds so that each kind of randomness has its own stream (TRAIN_EVAL: the
-# Trainer's sample of training images to measure accuracy on).
-SHUFFLE, STEP, TRAIN_EVAL, AUGMENT = 1, 2, 3, 4
+# Trainer's sample of training images to measure accuracy on; RETOUCH: each image's own changes
+# after its map, drawn per step).
+SHUFFLE, STEP, TRAIN_EVAL, AUGMENT, RETOUCH = 1, 2, 3, 4, 5
 # Augmented images share random maps, IMAGES_PER_MAP to a map, within blocks of MAP_BLOCK_IMAGES
 # images' worth of consecutive steps: image i of a block takes map i % (maps of the block), so a
 # batch of 100 in a block of 1,000 images has 20 maps, five images to each, and every image still
 # gets a fresh map every epoch. Why share: the images of one map can be resampled side by side,
 # which engine/speed does in half the time of a map for each (docs/performance.md); test accuracy
-# with augmentation came out the same either way.
+# with augmentation came out the same either way. What changes an image on its own (its strokes'
+# thickness, a photo's look: engine/data/retouch.py) comes after the map, from the step's generator.
 MAP_BLOCK_IMAGES = 1000
 IMAGES_PER_MAP = 50
 
@@ -67,7 +69,12 @@ class Batches:
         if self.augmentation is not None:
             maps = self.block_maps(step // self.map_block_steps())
             x = warp(x, maps[self.map_of_each(step, len(rows))], self.augmentation.border())
+            self.retouch(x, step)
         return Batch(x, self.split.t[rows], self.step_rng(step))
+
+    def retouch(self, x: np.ndarray, step: int) -> None:
+        """Each image's own changes after its map, in place, for the images of step `step`."""
+        self.augmentation.retouch(x, np.random.default_rng([self.seed, RETOUCH, step]))
 
     def map_block_steps(self) -> int:
         """How many consecutive steps share one draw of maps (MAP_BLOCK_IMAGES)."""
@@ -76,7 +83,7 @@ class Batches:
     def maps_per_block(self) -> int:
         return -(-self.map_block_steps() * self.batch_size // IMAGES_PER_MAP)
 
-    def block_maps(self, block: int) -> np.ndarray:
+    def block_maps(self, block: int) -> Maps:
         """The random maps of the images of map block `block` (steps counted from 0)."""
         return self.augmentation.draw(np.random.default_rng([self.seed, AUGMENT, block]), self.maps_per_block())
 

@@ -1,6 +1,8 @@
 """Any picture of a digit -> the 784-vector MNIST would have made of it.
 
-The recipe of the original MNIST: crop to the ink, scale the longer side to 20 pixels keeping the
+First the digit's ink is found (engine/data/photo.py: the paper's level removed, polarity, specks,
+noise and other groups of ink left out); a clean drawing's ink is just how dark each pixel is. Then
+the recipe of the original MNIST: crop to the ink, scale the longer side to 20 pixels keeping the
 aspect ratio (with anti-aliasing), and place it in a 28x28 field so that the centre of mass of the
 ink sits at the centre. Here the crop, scale and shift are one exact area-averaging resample, so the
 centring is sub-pixel and a digit gives nearly the same vector wherever and however large it is drawn.
@@ -11,17 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .photo import find_digit
+
 FIELD = 28          # output side
 BOX = 20            # the longer side of the digit inside the field
-# Ink weaker than this fraction of the strongest ink is paper texture, noise or JPEG ringing.
-NOISE_FLOOR = 0.08
-# Below this contrast (on a 0..1 scale) between ink and paper the image counts as blank.
-MIN_CONTRAST = 0.1
 
 
 @dataclass(frozen=True)
 class Preprocessed:
     vector: np.ndarray | None   # (784,) float32 in [0, 1], ink bright; None when blank
+    digits: int = 1             # how many digits side by side the picture's ink looks like
 
     @property
     def blank(self) -> bool:
@@ -52,16 +53,6 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return np.clip(img, 0.0, 1.0)
 
 
-def ink(gray: np.ndarray) -> np.ndarray:
-    """Ink strength in [0, 1] of a grayscale image of either polarity: the paper is the colour of
-    the border, so dark ink on light paper and light ink on dark paper both come out bright."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    paper = float(np.median(border))
-    strength = (paper - gray) if paper > 0.5 else (gray - paper)
-    np.clip(strength, 0.0, None, out=strength)
-    return strength
-
-
 def _area_weights(n_out: int, n_in: int, start: float, step: float) -> np.ndarray:
     """Resampling matrix (n_out, n_in): output pixel j averages the input over [start + j*step, +step)."""
     lo = start + step * np.arange(n_out)[:, None]
@@ -72,12 +63,14 @@ def _area_weights(n_out: int, n_in: int, start: float, step: float) -> np.ndarra
 
 def to_mnist(image: np.ndarray) -> Preprocessed:
     """Any grayscale or colour image of one digit -> Preprocessed (its MNIST vector, or blank)."""
-    strength = ink(to_gray(image))
-    peak = strength.max()
-    if peak < MIN_CONTRAST:
+    found = find_digit(to_gray(image))
+    if found is None:
         return Preprocessed(None)
-    strength /= peak
-    strength[strength < NOISE_FLOOR] = 0.0
+    return Preprocessed(mnist_field(found.strength), found.digits)
+
+
+def mnist_field(strength: np.ndarray) -> np.ndarray:
+    """Ink strength (H, W), zero around the digit -> the (784,) float32 vector of the MNIST recipe."""
     rows, cols = np.nonzero(strength)
     y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     crop = strength[y0:y1, x0:x1]
@@ -93,7 +86,7 @@ def to_mnist(image: np.ndarray) -> Preprocessed:
     field = rows_w @ crop @ cols_w.T
     # Downscaling a thin pen stroke makes it faint; MNIST strokes reach full intensity.
     field /= field.max()
-    return Preprocessed(field.astype(np.float32).reshape(-1))
+    return field.astype(np.float32).reshape(-1)
 
 
 def mnist_image(vector: np.ndarray) -> np.ndarray:

@@ -22,6 +22,9 @@ class Network:
         self.input_shape = tuple(input_shape)
         self.dtype = np.dtype(dtype)
         self.loss_layer = SoftmaxCrossEntropy()
+        # The scores are divided by this before predict_proba()'s softmax: None (or 1) until the
+        # network is calibrated on held-out images (engine/nn/calibration.py). No answer changes.
+        self.temperature: float | None = None
         for layer in self.layers:
             layer.cast(self.dtype)
         # Backward stops at the first layer with weights: nothing needs the gradient of the images.
@@ -75,13 +78,19 @@ class Network:
         return max(1, min(1000, INFERENCE_VALUES // largest))
 
     def predict_proba(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
-        """Softmax probabilities, shape (N, classes); a single sample is accepted too."""
+        """Softmax probabilities (of the scores over the temperature, if calibrated), shape
+        (N, classes); a single sample is accepted too."""
         x = np.asarray(x)
         if x.ndim == len(self.input_shape):
             return self.predict_proba(x[None], batch_size)[0]
         batch_size = batch_size or self.inference_batch()
-        return np.concatenate([softmax(self.forward(x[i:i + batch_size]))
+        return np.concatenate([softmax(self.calibrated_scores(x[i:i + batch_size]))
                                for i in range(0, max(len(x), 1), batch_size)])
+
+    def calibrated_scores(self, x: np.ndarray) -> np.ndarray:
+        """The class scores over the temperature (the scores themselves until calibrated)."""
+        scores = self.forward(x)
+        return scores / self.temperature if self.temperature else scores
 
     def predict(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
         return self.predict_proba(x, batch_size).argmax(axis=-1)

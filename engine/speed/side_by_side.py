@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.augment import SIDE, interpolate, source_points
+from ..data.augment import SIDE, Maps, interpolate, source_points
 from ..data.batches import Batches
 
 
@@ -28,12 +28,16 @@ def make_steps(batches: Batches, start: int, stop: int, out: np.ndarray) -> np.n
         else:
             resample(batches.split.x, everything, batches.block_maps(block_start // per_block), which,
                      batches.augmentation.border(), into)
+            done = 0
+            for step, r in zip(range(first, last), rows):      # each image's own changes, step by step
+                batches.retouch(into[done:done + len(r)], step)
+                done += len(r)
         labels.append(batches.split.t[everything])
         at += len(everything)
     return np.concatenate(labels)
 
 
-def resample(source: np.ndarray, rows: np.ndarray, maps: np.ndarray, which: np.ndarray, border: int,
+def resample(source: np.ndarray, rows: np.ndarray, maps: Maps, which: np.ndarray, border: int,
              out: np.ndarray) -> None:
     """out[i] = source[rows[i]] through maps[which[i]], as warp() makes it, a map at a time."""
     corner, fx, fy = source_points(maps, border)

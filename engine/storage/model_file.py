@@ -74,7 +74,7 @@ def save_model(path: Path | str, model: SavedModel) -> Path:
         "train_config": model.train_config.to_json() if model.train_config else None,
         "history": model.history.to_json(),
         "test_accuracy": model.test_accuracy, "optimizer": optimizer, "step": model.step,
-        "dataset": model.dataset, "notes": model.notes,
+        "dataset": model.dataset, "notes": model.notes, "temperature": net.temperature,
     }
     arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     if not path.suffix:
@@ -149,6 +149,7 @@ def _build(record: ModelRecord, archive: NpzArchive) -> SavedModel:
     if shape != (CLASSES,):
         raise ModelFileError(f"{archive.name}: the network ends in {shape} values, not {CLASSES} class scores")
     network = Network(layers, INPUT_SHAPE, np.dtype(record.dtype))
+    network.temperature = record.temperature
     with np.errstate(all="ignore"):
         scores = network.forward(np.zeros((1, *INPUT_SHAPE)))
     if not np.all(np.isfinite(scores)):

@@ -87,6 +87,7 @@ class ModelRecord:
     step: int = 0
     dataset: str = "MNIST"
     notes: dict = field(default_factory=dict)
+    temperature: float | None = None     # calibration (engine/nn/calibration.py); None: not calibrated
 
 
 def check_record(meta: dict) -> ModelRecord:
@@ -121,6 +122,8 @@ def check_record(meta: dict) -> ModelRecord:
         raise ValueError("the dataset's name must be a text of at most 200 characters")
     record.dataset = dataset
     record.notes = _object(_given(meta, "notes", {}), "the notes")
+    if meta.get("temperature") is not None:
+        record.temperature = checks.real(meta["temperature"], "the calibration temperature", above=0)
     return record
 
 

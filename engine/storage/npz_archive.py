@@ -33,7 +33,8 @@ class NpzArchive:
         try:
             self._zip = zipfile.ZipFile(self._file)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as e:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+                NotImplementedError) as e:   # the last: a zip version or method Python does not read
             self._file.close()
             raise error(f"{self.name} is not a {what} (not a NumPy archive: {e})") from None
         if len(infos) > MAX_MEMBERS:
@@ -79,7 +80,7 @@ class NpzArchive:
                 data = f.read(nbytes)
                 if f.read(1) or len(data) != nbytes:   # reading to the end checks the CRC
                     raise ValueError("its size does not match its header")
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError,
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError, NotImplementedError,
                 SyntaxError, tokenize.TokenError, RecursionError, MemoryError) as e:   # the last: a header's literal
             # NumPy's messages may advise loading with pickle, which a user must never be told to do.
             detail = "its header is damaged" if "pickle" in str(e) else f"{type(e).__name__}: {e}"

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from .. import checks
+from ..data.augment import AUGMENTATIONS
 from ..nn.optimizers import DEFAULT_LR, OPTIMIZERS
 from ..nn.schedules import SCHEDULES
 
@@ -27,6 +28,7 @@ class TrainConfig:
     train_size: int | None = None    # train on only this many of the remaining images (None: all)
     seed: int = 0
     augment: bool = False
+    augmentation: str = "basic"      # which set of changes (engine/data/augment.py AUGMENTATIONS)
     eval_test: bool = False          # also measure test accuracy after every epoch
     train_eval_size: int = 10000     # train accuracy is measured on this many training images
     validation_eval_size: int | None = None   # and validation accuracy on this many held-out ones (None: all)
@@ -53,6 +55,7 @@ class TrainConfig:
         checks.real(self.label_smoothing, "label smoothing", low=0, below=1)
         if self.validation_eval_size is not None:
             checks.whole(self.validation_eval_size, "the images validation accuracy is measured on", 1, 10 ** 9)
+        checks.choice(self.augmentation, "augmentation", AUGMENTATIONS)
 
     @property
     def learning_rate(self) -> float:

@@ -6,6 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..nn.builders import ModelSpec
+from ..nn.calibration import calibrate
 from ..data.datasets import Dataset, Split, to_float, train_validation_split
 from ..storage.model_file import SavedModel
 from .records import TrainConfig, TrainResult
@@ -37,9 +38,12 @@ def resume_trainer(saved: SavedModel, dataset: Dataset, epochs: int | None = Non
 
 def to_saved_model(trainer: Trainer, spec: ModelSpec | None, dataset_name: str = "MNIST",
                    notes: dict | None = None, measure_test: bool = True) -> SavedModel:
-    """The trained network with its record; its test accuracy is measured here."""
-    test = trainer.test
+    """The trained network with its record; its test accuracy is measured here, and its
+    temperature fitted on the validation split (engine/nn/calibration.py)."""
+    test, validation = trainer.test, trainer.validation
     accuracy = trainer.network.accuracy(test.x, test.t) if test is not None and measure_test else None
+    if validation is not None and len(validation) and measure_test:
+        calibrate(trainer.network, validation.x, validation.t)
     return SavedModel(trainer.network, spec, trainer.config, trainer.history, accuracy,
                       trainer.optimizer, trainer.step, dataset_name, dict(notes or {}))
 

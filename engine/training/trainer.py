@@ -13,7 +13,7 @@ from contextlib import closing
 
 import numpy as np
 
-from ..data.augment import Augmentation
+from ..data.augment import AUGMENTATIONS
 from ..data.batches import TRAIN_EVAL, Batch, Batches, in_order
 from ..data.datasets import Split
 from ..errors import TrainingDiverged
@@ -47,7 +47,7 @@ class Trainer:
         self.validation, self.test = validation, test
         self.optimizer = optimizer or make_optimizer(config.optimizer, network.parameters(),
                                                      config.learning_rate, config.weight_decay)
-        self.batches = Batches(train, config.batch_size, config.seed, Augmentation() if config.augment else None,
+        self.batches = Batches(train, config.batch_size, config.seed, AUGMENTATIONS[config.augmentation] if config.augment else None,
                                random_steps=any(isinstance(layer, Dropout) for layer in network))
         self.steps_per_epoch = self.batches.steps_per_epoch
         self.total_steps = self.steps_per_epoch * config.epochs
