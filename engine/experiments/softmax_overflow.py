@@ -26,6 +26,11 @@ class SoftmaxComparison:
     shifted: np.ndarray      # a - max(a)
     stable: np.ndarray       # the engine's softmax
 
+    @property
+    def exp_shifted(self) -> np.ndarray:
+        """exp(a - max(a)): at most 1, so never inf."""
+        return np.exp(self.shifted)
+
 
 def compare_softmax(scores) -> SoftmaxComparison:
     a = np.asarray(scores, dtype=np.float64)
