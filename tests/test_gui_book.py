@@ -51,3 +51,61 @@ def test_every_book_page_opens_runs_and_can_be_looked_at(window, qtbot):
                 qtbot.wait(50)
                 slug = "".join(ch if ch.isalnum() else "_" for ch in title).lower()
                 assert window.grab().save(str(Path(SHOTS) / f"{slug}_{w}x{h}.png"))
+
+
+def settle(qtbot, view):
+    qtbot.wait(20)
+    qtbot.waitUntil(lambda: not view.busy() and not view.busy("losses"), timeout=WAIT)
+
+
+def test_softmax_shows_nan_for_the_naive_formula_and_the_notes_probabilities(window, qtbot):
+    view = open_page(window, qtbot, "Softmax")
+    view.set_scores([1010, 1000, 990])
+    settle(qtbot, view)
+    text = view.summary.text()
+    assert "nan" in text and "9.999546e-01, 4.539787e-05, 2.061060e-09" in text
+
+
+def test_loss_functions_show_the_notes_losses(window, qtbot):
+    view = open_page(window, qtbot, "Loss functions")
+    y = [0.1, 0.05, 0.6, 0, 0.05, 0.1, 0, 0.1, 0, 0]
+    view.set_prediction(y, 2)
+    settle(qtbot, view)
+    assert "0.0975" in view.mse_label.text() and "0.5108" in view.cee_label.text()
+    view.set_prediction([0.1, 0.05, 0.1, 0, 0.05, 0.1, 0, 0.6, 0, 0], 2)
+    settle(qtbot, view)
+    assert "0.5975" in view.mse_label.text() and "2.3026" in view.cee_label.text()
+
+
+def test_gradient_descent_reaches_diverges_or_hardly_moves_as_the_notes_say(window, qtbot):
+    view = open_page(window, qtbot, "Gradient descent")
+    for lr, expected in [(0.1, ("-6.1", "e-10", "8.1")), (1e-10, ("-2.99999994", "3.99999992"))]:
+        view.set_run(lr, 100)
+        settle(qtbot, view)
+        assert all(part in view.result.text() for part in expected), view.result.text()
+    view.set_run(10, 100)
+    settle(qtbot, view)
+    assert "e+13" in view.result.text() and "e+12" in view.result.text()
+
+
+def test_the_gradient_field_and_the_tangents_show_the_notes_numbers(window, qtbot):
+    view = open_page(window, qtbot, "Gradients")
+    settle(qtbot, view)
+    assert "(6, 8), (0, 4), (6, 0)" in view.notes_label.text()
+    view = open_page(window, qtbot, "Numerical differentiation")
+    settle(qtbot, view)
+    assert "0.1999" in view.notes.text() and "0.2999" in view.notes.text()
+
+
+def test_the_computational_graph_gives_the_apple_numbers_and_follows_edits(window, qtbot):
+    view = open_page(window, qtbot, "Computational graph")
+    settle(qtbot, view)
+    text = view.gradients_label.text()
+    assert "220" in text and "2.2" in text and "110" in text and "200" in text
+    view.graph_choice.setCurrentIndex(1)
+    settle(qtbot, view)
+    text = view.gradients_label.text()
+    assert all(n in text for n in ("715", "110", "2.2", "3.3", "165", "650")), text
+    view.inputs["tax"].setValue(1.0)
+    settle(qtbot, view)
+    assert "650" in view.gradients_label.text() and "715" not in view.gradients_label.text()
