@@ -109,3 +109,25 @@ def test_the_computational_graph_gives_the_apple_numbers_and_follows_edits(windo
     view.inputs["tax"].setValue(1.0)
     settle(qtbot, view)
     assert "650" in view.gradients_label.text() and "715" not in view.gradients_label.text()
+
+
+def test_the_training_log_draws_train_and_test_accuracy_per_epoch_live(window, qtbot):
+    view = open_page(window, qtbot, "Training TwoLayerNet")
+    view.epochs.setValue(2)
+    view.controls.start_button.click()
+    qtbot.waitUntil(lambda: view.busy(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not view.busy(), timeout=WAIT)
+    train = [r.train_accuracy for r in view.reports]
+    test = [r.test_accuracy for r in view.reports]
+    assert len(train) == 2 and train[1] > train[0] > 0.5 and test[1] > test[0] > 0.5
+    assert list(view.test_item.getData()[1]) == test
+    assert view.log.toPlainText().count("Test Acc") == 2
+
+
+def test_numerical_gradient_against_backprop_is_timed_live(window, qtbot):
+    view = open_page(window, qtbot, "Numerical gradient or backprop")
+    view.images.setValue(1)
+    view.controls.start_button.click()
+    qtbot.waitUntil(lambda: view.timing is not None and not view.busy(), timeout=WAIT)
+    assert view.timing.numerical_seconds > 10 * view.timing.backprop_seconds
+    assert "times faster" in view.result.text()
