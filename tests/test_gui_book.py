@@ -131,3 +131,12 @@ def test_numerical_gradient_against_backprop_is_timed_live(window, qtbot):
     qtbot.waitUntil(lambda: view.timing is not None and not view.busy(), timeout=WAIT)
     assert view.timing.numerical_seconds > 10 * view.timing.backprop_seconds
     assert "times faster" in view.result.text()
+
+
+def test_simple_net_shows_the_notes_loss_and_gradient(window, qtbot):
+    view = open_page(window, qtbot, "simpleNet's gradient")
+    view.weights.setCurrentIndex(view.weights.findData("the notes, first"))
+    view.answer.setCurrentIndex(view.answer.findData(2))
+    settle(qtbot, view)
+    assert "0.14800320" in view.outputs.text()      # the notes: 0.14800320227507802
+    assert view.dw_table.item(1, 2).text().startswith("-0.1238145")

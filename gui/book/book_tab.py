@@ -6,12 +6,37 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QTreeWidget, QTreeWidgetItem,
+                               QWidget)
 
 from ..explore.common import ExploreView
 
 SETTING = "book/page"
 TITLE_ROLE = Qt.ItemDataRole.UserRole
+
+
+class PageScroller(QScrollArea):
+    """A page fills the space there is and scrolls only below its minimum size, rather than forcing the
+    window open. (QScrollArea's own resizing gives wrapped text its preferred height, so pages scrolled
+    even when they fitted.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        self.fit()
+
+    def fit(self) -> None:
+        page = self.widget()
+        if page is not None:
+            least, room = page.minimumSizeHint(), self.viewport().size()
+            page.resize(max(least.width(), room.width()), max(least.height(), room.height()))
 
 
 class BookTab(QWidget):
@@ -45,9 +70,7 @@ class BookTab(QWidget):
                 self._items[title] = item
                 self._factories[title] = factory
                 self._rows[title] = self.stack.count()
-                holder = QWidget()
-                QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
-                self.stack.addWidget(holder)
+                self.stack.addWidget(PageScroller())
         self.tree.expandAll()
         metrics = self.tree.fontMetrics()
         widest = max(metrics.horizontalAdvance(self.tree.topLevelItem(i).text(0)) * 1.1
@@ -71,7 +94,7 @@ class BookTab(QWidget):
         """The page with that title, built now if it was not yet."""
         if title not in self._views:
             view = self._factories[title]()
-            self.stack.widget(self._rows[title]).layout().addWidget(view)
+            self.stack.widget(self._rows[title]).setWidget(view)
             view.setVisible(True)       # else it shows only at the next event loop turn, after a repaint
             self._views[title] = view
         return self._views[title]
