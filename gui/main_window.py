@@ -13,6 +13,7 @@ from engine.storage.paths import user_data_dir
 
 from .about import show_about
 from .background import threads_running
+from .book import book_tabs
 from .canvas import redo_keys
 from .draw_tab import DrawTab
 from .error_report import log_path
@@ -42,7 +43,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.draw_tab, "Draw")
         self.tabs.addTab(self.train_tab, "Train")
         extra = handwriting_tabs(self.library, self.settings, self.draw_tab, self.train_tab) + \
-            explore_tabs(self.library, self.settings, self.canvas, self.train_tab)
+            book_tabs(self.settings, self.canvas, self.train_tab) + explore_tabs(self.library, self.canvas)
         for title, widget in extra:
             self.tabs.addTab(widget, title)
             sender = getattr(widget, "sendToDraw", None)     # a digit to put on the sheet (Inspect)
@@ -136,6 +137,23 @@ class MainWindow(QMainWindow):
         a message) when the file cannot be read."""
         self.tabs.setCurrentWidget(self.draw_tab)
         return self.draw_tab.images.open(path)
+
+    def pages(self) -> list[str]:
+        """The title of every page of every tab that has pages (the Book's, Inspect's), in tab order."""
+        return [title for tab, title in self._pages()]
+
+    def show_page(self, title: str) -> None:
+        """Bring up the tab that holds the page with that title, and the page in it."""
+        for tab, page in self._pages():
+            if page == title:
+                self.tabs.setCurrentWidget(tab)
+                tab.show_page(title)
+                return
+        raise KeyError(f"no page is called {title!r}; the pages are: {', '.join(self.pages())}")
+
+    def _pages(self) -> list[tuple]:
+        tabs = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        return [(tab, title) for tab in tabs if hasattr(tab, "page_titles") for title in tab.page_titles()]
 
     # Messages.
     def show_status(self, message: str) -> None:

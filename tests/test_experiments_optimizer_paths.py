@@ -4,7 +4,7 @@ import pytest
 
 from engine.experiments.optimizer_paths import optimizer_path, optimizer_paths
 from engine.experiments.surfaces import SURFACES
-from engine.nn.gradcheck import numerical_gradient
+from engine.nn.numerical import numerical_gradient
 from engine.nn.layers import Parameter
 from engine.nn.optimizers import OPTIMIZERS
 
@@ -44,7 +44,7 @@ def test_sgd_on_the_bowl_follows_the_closed_form():
 def test_surface_gradients_are_right(surface, rng):
     for _ in range(5):
         xy = np.array([rng.uniform(*surface.x_range), rng.uniform(*surface.y_range)])
-        numeric = numerical_gradient(lambda xy=xy: float(surface.f(xy[0], xy[1])), xy, h=1e-6)
+        numeric = numerical_gradient(lambda xy: float(surface.f(xy[0], xy[1])), xy, h=1e-6)
         np.testing.assert_allclose(surface.gradient(*xy), numeric, rtol=1e-5, atol=1e-5)
     for minimum in surface.minima:
         assert surface.f(*minimum) == pytest.approx(0.0, abs=1e-9)

@@ -1,4 +1,4 @@
-"""The Experiments and Inspect tabs driven offscreen: each view's computation runs in its worker and
+"""The Book tab's chapter-6 pages and the Inspect tab driven offscreen: each view's computation runs in its worker and
 what it plots is checked against the engine's own numbers."""
 import time
 
@@ -27,11 +27,10 @@ def tab(window, title):
     return tab_titled(window, title)
 
 
-def open_experiment(window, view):
-    experiments = tab(window, "Experiments")
-    window.tabs.setCurrentWidget(experiments)
-    experiments.show_view(view)
-    return view
+def open_experiment(window, title):
+    """The Book's page with that title, brought up as a user would."""
+    window.show_page(title)
+    return tab(window, "Book").page(title)
 
 
 def save(widget, folder, name):
@@ -40,7 +39,7 @@ def save(widget, folder, name):
 
 
 def test_the_optimizer_playground_draws_the_engines_steps(window, qtbot, tmp_path):
-    view = open_experiment(window, tab(window, "Experiments").playground)
+    view = open_experiment(window, "Optimizer playground")
     qtbot.waitUntil(lambda: bool(view.paths) and not view.busy(), timeout=WAIT)
     view.finish_animation()
     bowl = SURFACES["bowl"]
@@ -79,7 +78,7 @@ def test_the_optimizer_playground_draws_the_engines_steps(window, qtbot, tmp_pat
 
 
 def test_optimizers_on_mnist_plots_each_optimizers_losses(window, qtbot, tmp_path):
-    view = open_experiment(window, tab(window, "Experiments").mnist_optimizers)
+    view = open_experiment(window, "Optimizers on MNIST")
     view.steps.setValue(12)
     view.hidden.setText("10")
     view.enabled["nesterov"].setChecked(False)
@@ -107,7 +106,7 @@ def test_optimizers_on_mnist_plots_each_optimizers_losses(window, qtbot, tmp_pat
 
 
 def test_the_initialisation_explorer_plots_the_activation_histograms(window, qtbot, tmp_path):
-    view = open_experiment(window, tab(window, "Experiments").init_explorer)
+    view = open_experiment(window, "Initialisation explorer")
     for activation in ("sigmoid", "relu"):
         view.set_activation(activation)
         qtbot.waitUntil(lambda activation=activation: bool(view.stats) and not view.busy()
@@ -121,7 +120,7 @@ def test_the_initialisation_explorer_plots_the_activation_histograms(window, qtb
 
 
 def test_the_regularisation_view_plots_train_and_test_accuracy(window, qtbot, tmp_path):
-    view = open_experiment(window, tab(window, "Experiments").regularisation)
+    view = open_experiment(window, "Overfitting and regularisation")
     view.train_size.setValue(100)
     view.epochs.setValue(3)
     view.test_size.setValue(300)
@@ -143,7 +142,7 @@ def test_hyperparameter_search_plots_its_trials_and_hands_the_best_to_the_train_
     form = window.train_tab.form
     form.set_values({**form.values(), "hidden": "10", "optimizer": "sgd", "epochs": 1, "train_size": 2000,
                      "validation": 500})
-    view = open_experiment(window, tab(window, "Experiments").hyperparameters)
+    view = open_experiment(window, "Hyperparameter search")
     assert view.optimizer.currentData() == "sgd" and "784-10-10" in view.network_label.text()
     view.trials_spin.setValue(4)
     view.epochs.setValue(2)
@@ -247,12 +246,11 @@ def test_inspect_weights_activations_and_gradient_check(window, qtbot, tmp_path)
 
 
 def test_closing_the_window_mid_run_stops_every_worker(window, qtbot):
-    experiments = tab(window, "Experiments")
-    regularisation = open_experiment(window, experiments.regularisation)
+    regularisation = open_experiment(window, "Overfitting and regularisation")
     regularisation.epochs.setValue(1000)
     regularisation.test_size.setValue(200)
     regularisation.controls.start_button.click()
-    mnist_view = experiments.mnist_optimizers
+    mnist_view = open_experiment(window, "Optimizers on MNIST")
     mnist_view.steps.setValue(5000)
     mnist_view.start()
     qtbot.waitUntil(lambda: bool(regularisation.curves) and len(regularisation.curves[0]) > 2, timeout=WAIT)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.datasets import to_float
-from ..nn.gradcheck import numerical_gradient, relative_error
+from ..nn.gradcheck import relative_error
+from ..nn.numerical import numerical_gradient
 from ..nn.layers import Affine, BatchNorm, Conv2D, Dropout, Flatten, Reshape
 from ..nn.layers.activations import ACTIVATIONS
 from ..training.metrics import confusion_matrix
@@ -163,7 +164,7 @@ def gradient_check(network: Network, x: np.ndarray, labels: np.ndarray, entries:
     x = np.asarray(x, dtype=np.float64)
     rng = np.random.default_rng(seed)
 
-    def loss() -> float:
+    def loss(_) -> float:
         net.set_rng(np.random.default_rng(seed))     # dropout draws the same mask every time
         return net.loss(x, labels, train=True)
 

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..nn.builders import ModelSpec
 from ..data.datasets import Dataset, to_float
-from ..nn.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from ..nn.network import Network
+from ..nn.optimizers import DEFAULT_LR, OPTIMIZERS, Optimizer, make_optimizer
 
 StepCallback = Callable[[int, dict[str, float]], None]
 BOOK_MLP = ModelSpec(hidden=(100, 100))   # smaller than the book's five layers of 100, to keep it quick
@@ -28,7 +29,16 @@ def compare_optimizers(dataset: Dataset, optimizers: tuple[str, ...] = tuple(OPT
     for name in optimizers:
         net = spec.build(seed)
         runs[name] = (net, make_optimizer(name, net.parameters(), rates[name]))
-    losses: dict[str, list[float]] = {name: [] for name in optimizers}
+    return train_side_by_side(runs, dataset, steps, batch_size, seed, on_step, cancelled)
+
+
+def train_side_by_side(runs: dict[str, tuple[Network, Optimizer]], dataset: Dataset, steps: int, batch_size: int,
+                       seed: int = 0, on_step: StepCallback | None = None,
+                       cancelled: Callable[[], bool] = lambda: False) -> dict[str, list[float]]:
+    """Step every (network, optimizer) of `runs` on the same minibatches, in turn; their training
+    losses, per step. A run whose loss becomes NaN or infinite drops out (its curve ends there)."""
+    runs = dict(runs)
+    losses: dict[str, list[float]] = {name: [] for name in runs}
     order = np.random.default_rng([seed, 0x0971]).permutation(len(dataset.train_labels))
     for step in range(steps):
         if cancelled() or not runs:

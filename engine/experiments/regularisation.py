@@ -9,6 +9,7 @@ from ..nn.builders import ModelSpec
 from ..data.datasets import Dataset, Split, to_float, train_validation_split
 from ..training.records import EpochReport, TrainConfig
 from ..training.trainer import Trainer
+from .training_runs import run_trainer
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,6 @@ def regularisation_runs(dataset: Dataset, regularisers: tuple[Regulariser, ...],
                              weight_decay=reg.weight_decay, validation=0, train_size=setup.train_size,
                              seed=setup.seed, eval_test=True, train_eval_size=setup.train_size)
         trainer = Trainer(spec.build(setup.seed), train, config, validation=None, test=test)
-
-        def check_cancelled(step: int, loss: float, trainer=trainer) -> None:
-            if cancelled():
-                trainer.stop()
-
-        def epoch_done(report: EpochReport, i=i, trainer=trainer) -> None:
-            if on_epoch:
-                on_epoch(i, report)
-            if cancelled():
-                trainer.stop()
-
-        trainer.run(on_step=check_cancelled, on_epoch=epoch_done)
+        run_trainer(trainer, (lambda report, i=i: on_epoch(i, report)) if on_epoch else None, cancelled)
         results.append(trainer.history.epochs)
     return results

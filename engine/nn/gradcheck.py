@@ -1,26 +1,11 @@
-"""Numerical gradients by central differences (book 4.3-4.4), to check backprop (book 5.7)."""
+"""Backprop checked against numerical gradients (book 5.7), for one layer or a whole network."""
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
 from .layers import Layer
 from .network import Network
-
-
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """df/dx by (f(x+h) - f(x-h)) / 2h, one element of x at a time; f reads x in place."""
-    grad = np.zeros(x.shape, dtype=np.float64)
-    for idx in np.ndindex(x.shape):
-        original = x[idx]
-        x[idx] = original + h
-        f_plus = f()
-        x[idx] = original - h
-        f_minus = f()
-        x[idx] = original
-        grad[idx] = (f_plus - f_minus) / (2 * h)
-    return grad
+from .numerical import numerical_gradient
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -36,7 +21,7 @@ def check_layer(layer: Layer, x: np.ndarray, seed: int = 0, h: float = 1e-5) -> 
     # Its own stream: r must not happen to equal x (for BatchNorm, r = x makes the gradient vanish).
     r = np.random.default_rng([seed, 0x6AD]).standard_normal(layer.forward(x, train=True).shape)
 
-    def loss() -> float:
+    def loss(_) -> float:     # reads the nudged x or parameter where it lies
         return float(np.sum(layer.forward(x, train=True) * r))
 
     layer.forward(x, train=True)
@@ -58,7 +43,7 @@ def check_network(net: Network, x: np.ndarray, labels: np.ndarray, h: float = 1e
 
     With max_entries, only that many randomly chosen entries of each parameter are compared,
     which keeps the check quick on large layers. Dropout draws the same mask at every evaluation."""
-    def loss() -> float:
+    def loss(_) -> float:
         net.set_rng(np.random.default_rng(seed))
         return net.loss(x, labels, train=True)
 
@@ -73,14 +58,7 @@ def check_network(net: Network, x: np.ndarray, labels: np.ndarray, h: float = 1e
             picks = np.arange(flat.size)
             if max_entries is not None and flat.size > max_entries:
                 picks = pick_rng.choice(flat.size, max_entries, replace=False)
-            numeric = np.empty(len(picks))
-            for k, j in enumerate(picks):
-                original = flat[j]
-                flat[j] = original + h
-                plus = loss()
-                flat[j] = original - h
-                minus = loss()
-                flat[j] = original
-                numeric[k] = (plus - minus) / (2 * h)
+            # Each picked entry as a one-element view, which numerical_gradient nudges in place.
+            numeric = np.array([numerical_gradient(loss, flat[j:j + 1], h)[0] for j in picks])
             results.append((f"{li}:{type(layer).__name__}.{p.name}", relative_error(analytic[picks], numeric)))
     return results

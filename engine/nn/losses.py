@@ -1,7 +1,11 @@
-"""Softmax and cross-entropy (book 3.5, 4.2, 5.6.3), numerically stable."""
+"""Softmax and cross-entropy (book 3.5, 4.2, 5.6.3), numerically stable; and the book's two loss
+functions of probabilities, as it writes them (4.2)."""
 from __future__ import annotations
 
 import numpy as np
+
+# The book adds this inside the logarithm so that a probability of exactly 0 gives a large loss, not inf.
+DELTA = 1e-7
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -52,3 +56,30 @@ class SoftmaxCrossEntropy:
         grad[np.arange(n), self._labels] -= 1 - e
         grad /= n
         return grad
+
+
+def mean_squared_error(y, t) -> float:
+    """The book's sum of squares error (4.2.1): half the sum of (y - t)² over every element."""
+    y, t = np.asarray(y, dtype=np.float64), np.asarray(t, dtype=np.float64)
+    if y.shape != t.shape:
+        raise ValueError(f"y and t must have the same shape, got {y.shape} and {t.shape}")
+    return float(0.5 * np.sum((y - t) ** 2))
+
+
+def cross_entropy_error(y, t) -> float:
+    """The book's cross-entropy error (4.2.2-4.2.4): -sum(t log(y + 1e-7)), averaged over a batch.
+
+    y holds probabilities (a softmax's output), one row per sample or a single row. t holds either
+    one-hot rows of y's shape or integer labels, one per row."""
+    y, t = np.asarray(y, dtype=np.float64), np.asarray(t)
+    if y.ndim == 1:       # one sample: a batch of one
+        t = t.reshape(1, -1) if t.size == y.size > 1 else t.reshape(1)
+        y = y.reshape(1, -1)
+    batch = y.shape[0]
+    if t.shape == y.shape:
+        return float(-np.sum(t * np.log(y + DELTA)) / batch)
+    if t.shape != (batch,) or not np.issubdtype(t.dtype, np.integer):
+        raise ValueError(f"t must be one-hot rows of shape {y.shape} or {batch} integer labels, got shape {t.shape}")
+    if t.min() < 0 or t.max() >= y.shape[1]:
+        raise ValueError(f"labels must lie in 0..{y.shape[1] - 1}, got {t.min()}..{t.max()}")
+    return float(-np.sum(np.log(y[np.arange(batch), t] + DELTA)) / batch)

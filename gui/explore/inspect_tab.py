@@ -64,6 +64,13 @@ class InspectTab(ExploreView):
         else:
             self.model_label.setText("No model yet: train one on the Train tab or open a model file.")
 
+    # Its views, as pages (MainWindow.pages()).
+    def page_titles(self) -> list[str]:
+        return [self.pages.tabText(i) for i in range(self.pages.count())]
+
+    def show_page(self, title: str) -> None:
+        self.pages.setCurrentIndex(self.page_titles().index(title))
+
     # The model.
     def set_entry(self, entry: ModelEntry) -> None:
         for slot in ("test", "activations", "gradients"):   # their results would be of the old model

@@ -38,7 +38,8 @@ EXPLANATION = (
     "<b>Momentum</b> and <b>Nesterov</b> gather speed like a rolling ball. <b>AdaGrad</b>, <b>RMSProp</b> and "
     "<b>Adam</b> give each direction its own step size, so they cut across a valley more directly. "
     "Change the learning rates or the number of steps, pick another surface, or click a plot to start from there. "
-    "The steps are taken by the same optimizer code that trains the networks.")
+    "The steps are taken by the same optimizer code that trains the networks. (The study notes write AdaGrad's "
+    "update with a plus sign, W ← W + η·∂L/∂W / √h, which would climb; the book, and this code, subtract.)")
 
 
 def surface_contours(surface: Surface) -> list[tuple[np.ndarray, np.ndarray]]:
