@@ -31,6 +31,9 @@ class DrawingCanvas(QWidget):
         self._current: list[tuple[float, float]] | None = None
         self._pen_width = DEFAULT_PEN_WIDTH
         self._revision = 0
+        # Painters of things shown over the drawing (the saliency map): each called as
+        # paint(painter, side) with the painter's origin at the sheet's top-left corner.
+        self.overlays: list = []
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -140,6 +143,8 @@ class DrawingCanvas(QWidget):
         painter.drawRect(sheet.adjusted(0, 0, -1, -1))
         painter.translate(sheet.topLeft())
         paint_strokes(painter, self.strokes(), self._pen_width, sheet.width(), QColor(20, 20, 20))
+        for paint in self.overlays:
+            paint(painter, sheet.width())
         if self.is_blank():
             painter.setPen(QColor(150, 150, 150))
             painter.drawText(QRectF(0, 0, sheet.width(), sheet.height()), Qt.AlignmentFlag.AlignCenter,

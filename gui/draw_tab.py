@@ -25,6 +25,7 @@ from .digit_image import digit_pixmap
 from .model_library import ModelEntry, ModelLibrary
 from .prediction import LivePredictor, predict_drawing
 from .probability_chart import ProbabilityChart
+from .saliency import DrawingExplainer
 from .theme import big_font
 
 LIVE_INTERVAL_MS = 50    # at most ~20 predictions a second while the pen moves
@@ -45,6 +46,8 @@ class DrawTab(QWidget):
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self.request_prediction)
         self._build()
+        self.explainer = DrawingExplainer(self.canvas, library, self)
+        self.canvas_column.addWidget(self.explainer.controls)
         self.canvas.strokeMoved.connect(self._on_pen_moved)
         self.canvas.changed.connect(self.request_prediction)
         self.predictor.updated.connect(self._show)
@@ -219,3 +222,4 @@ class DrawTab(QWidget):
     def shutdown(self) -> None:
         self._live_timer.stop()
         self.predictor.shutdown()
+        self.explainer.shutdown()

@@ -81,6 +81,11 @@ class MainWindow(QMainWindow):
         """The ten probabilities the window shows (all zeros while the canvas is blank)."""
         return self.draw_tab.current_probabilities()
 
+    def saliency(self) -> np.ndarray:
+        """The current drawing's saliency map, (28, 28) floats: each pixel's ink times the gradient of
+        the answer's score (zeros while the canvas is blank)."""
+        return self.draw_tab.explainer.saliency()
+
     # Messages.
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 15000)

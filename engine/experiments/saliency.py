@@ -23,6 +23,9 @@ from .inspection import LayerActivation, _as_maps, activation_maps
 
 OCCLUSION_PATCH = 6          # pixels: about a stroke's width and a half, a fifth of the digit's box
 OCCLUSION_STRIDE = 2
+# A dab of MNIST's pen covers about three pixels across: what ink there would do is the gradient
+# summed over such a dab, a binomial blur (its weights sum to 1 across about 3 pixels).
+PEN_DAB = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16
 NUDGE_STEPS = 10
 NUDGE_STEP = 0.15            # each step changes the most telling pixel's ink by this much
 NUDGE_TARGET = 0.9           # the nudge stops once the class is this probable
@@ -51,10 +54,19 @@ def saliency(network: Network, x: np.ndarray, class_index: int | None = None) ->
     return _as_field(network.input_gradient(x, c, "logit") * x)
 
 
-def class_direction(network: Network, x: np.ndarray, class_index: int) -> np.ndarray:
-    """(28, 28): where ink would raise (positive) or lower (negative) the class's log-probability:
-    its gradient, on every pixel, inked or not."""
-    return _as_field(network.input_gradient(_vector(network, x), class_index, "log_probability"))
+def class_direction(network: Network, x: np.ndarray, class_index: int, dab: np.ndarray | None = PEN_DAB) -> np.ndarray:
+    """(28, 28): where ink would raise (positive) or lower (negative) the class's log-probability,
+    on every pixel, inked or not: its gradient, summed over a pen's dab around each pixel (dab None:
+    the bare gradient, whose pixel-to-pixel noise says little about what a pen could do)."""
+    gradient = _as_field(network.input_gradient(_vector(network, x), class_index, "log_probability"))
+    return gradient if dab is None else pen_dabs(gradient, dab)
+
+
+def pen_dabs(field: np.ndarray, dab: np.ndarray = PEN_DAB) -> np.ndarray:
+    """A (28, 28) map blurred by the separable kernel `dab` (zeros beyond the field's edges)."""
+    def along(a: np.ndarray, axis: int) -> np.ndarray:
+        return np.apply_along_axis(lambda line: np.convolve(line, dab, mode="same"), axis, a)
+    return along(along(np.asarray(field, np.float64), 0), 1)
 
 
 @dataclass
@@ -67,18 +79,20 @@ class Nudge:
 
 def nudge(network: Network, x: np.ndarray, class_index: int, steps: int = NUDGE_STEPS,
           step: float = NUDGE_STEP, target: float = NUDGE_TARGET) -> Nudge:
-    """The drawing moved a few gradient-ascent steps up the class's log-probability, ink kept in
-    [0, 1]. Each step is scaled so that the pixel with the largest gradient changes by `step`,
-    which keeps the change where the network is most sensitive instead of faint noise everywhere."""
+    """The drawing moved a few steps up the class's log-probability, ink kept in [0, 1], until the
+    class is `target` probable. Each step follows the gradient summed over pen dabs (class_direction),
+    scaled so that the pixel it moves most changes by `step`. The dabs' blur is positive
+    semi-definite (its spectrum, cos^4, is never negative), so the step still goes uphill; what it
+    changes looks like pen strokes, where the bare gradient's steps would be faint noise everywhere."""
     x = _vector(network, x).copy()
     before = p = float(network.predict_proba(x)[class_index])
     taken = 0
     while taken < steps and p < target:
-        g = network.input_gradient(x, class_index, "log_probability")
-        top = float(np.abs(g).max())
+        direction = class_direction(network, x, class_index).ravel()
+        top = float(np.abs(direction).max())
         if top == 0.0:
             break
-        np.clip(x + (step / top) * g, 0.0, 1.0, out=x)
+        np.clip(x + (step / top) * direction, 0.0, 1.0, out=x)
         p = float(network.predict_proba(x)[class_index])
         taken += 1
     return Nudge(_as_field(x), before, p, taken)
