@@ -40,3 +40,13 @@ def test_latency_quick(isolated_home):
     assert report["stroke"] and all(s["median_ms"] > 0 for s in report["stroke"].values())
     assert all(report[key]["ticks"] > 0 for key in ("stall_training", "stall_training_draw_tab", "stall_training_augmented"))
     assert report["startup"]["median_s"] > 0
+
+
+@pytest.mark.slow
+def test_saliency_latency_quick(isolated_home):
+    report = run_bench("bench.saliency_latency", home=isolated_home)
+    assert report["bench"] == "saliency_latency"
+    views = [key for key in report if " / " in key]
+    assert sorted(views) == ["Default CNN / occlusion", "Default CNN / reasons", "Small MLP / occlusion",
+                             "Small MLP / reasons"]
+    assert all(report[key]["events"] > 0 and report[key]["event_to_map_median_ms"] > 0 for key in views)
