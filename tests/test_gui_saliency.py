@@ -133,3 +133,27 @@ def test_another_model_gets_its_own_map(window, qtbot):
     np.testing.assert_allclose(explainer(window).explanation.heat,
                                why.saliency(window.library.active.model.network, window.canvas.mnist_vector()),
                                rtol=1e-4, atol=1e-6)
+
+
+def test_the_inspect_tab_shows_the_backward_pass_of_the_drawing(window, qtbot, tmp_path):
+    names = [e.name for e in window.library.entries()]
+    window.library.set_active(names.index("Default CNN"))
+    network = window.library.active.model.network
+    inspect = next(window.tabs.widget(i) for i in range(window.tabs.count())
+                   if window.tabs.tabText(i) == "Inspect")
+    draw_digit(window.canvas, SEVEN)
+    window.tabs.setCurrentWidget(inspect)
+    inspect.pages.setCurrentWidget(inspect.backward)
+    qtbot.waitUntil(lambda: bool(inspect.backward.layers) and not inspect.busy("backward"), timeout=60000)
+    page, x = inspect.backward, window.canvas.mnist_vector()
+    expected = why.backward_view(network, x)
+    assert [s.title for s in page.layers] == [s.title for s in expected]
+    for shown, wanted in zip(page.layers, expected):
+        np.testing.assert_allclose(shown.values, wanted.values, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(page.scores.opts["height"], np.eye(10)[7])     # the answer's score, 1
+    assert "reads <b>7</b>" in page.source.text() and "backward pass" in page.findChild(type(page.source)).text()
+    window.resize(1180, 760)
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    assert window.grab().save(str(folder / "inspect-backward.png"))
+    print(folder / "inspect-backward.png")
