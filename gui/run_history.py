@@ -33,6 +33,7 @@ from .training_plots import SMOOTHING, TrainingPlots
 
 COLUMNS = ("Run", "Settings", "Compared with", "Train", "Validation", "Test", "Time", "Plot")
 PLOT_COLUMN = COLUMNS.index("Plot")
+TEXT_COLUMN_WIDTH = 200           # pixels, for the settings and the comparison
 OVERLAY_COLOURS = SERIES[2:]      # the current run's own curves keep the first two
 
 
@@ -77,8 +78,11 @@ class RunHistory(QWidget):
         header = self.table.horizontalHeader()
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        for column in (1, 2):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):       # wide enough to read, wrapped; a narrow window scrolls across
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, TEXT_COLUMN_WIDTH)
+        header.setStretchLastSection(True)
+        self.table.setMinimumHeight(90)
         self.table.itemChanged.connect(self._item_changed)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.same_start_button = QPushButton("Same start")
@@ -123,8 +127,8 @@ class RunHistory(QWidget):
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, record.number)
-            if column == 2 and record.comparison is not None:
-                item.setToolTip(compared)
+            if column in (1, 2):
+                item.setToolTip(text)
             self.table.setItem(row, column, item)
         plot = QTableWidgetItem("overlay")
         plot.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -114,8 +115,13 @@ class TrainTab(QWidget):
         right.addLayout(buttons)
         right.addWidget(self.progress)
         right.addWidget(self.summary)
-        right.addWidget(self.plots, 3)
-        right.addWidget(self.history, 1)
+        below = QSplitter(Qt.Orientation.Vertical)    # the learner gives the runs' table as much room as they like
+        below.addWidget(self.plots)
+        below.addWidget(self.history)
+        below.setStretchFactor(0, 3)
+        below.setStretchFactor(1, 1)
+        below.setChildrenCollapsible(False)
+        right.addWidget(below, 1)
 
         layout = QHBoxLayout(self)
         layout.addLayout(left, 0)
