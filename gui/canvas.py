@@ -47,6 +47,9 @@ class DrawingCanvas(QWidget):
         self._shown_picture: tuple[np.ndarray, QImage] | None = None   # the picture and its QImage
         self._pen_width = DEFAULT_PEN_WIDTH
         self._revision = 0
+        # Painters of things shown over the drawing (the saliency map): each called as
+        # paint(painter, side) with the painter's origin at the sheet's top-left corner.
+        self.overlays: list = []
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -213,6 +216,8 @@ class DrawingCanvas(QWidget):
         painter.save()
         painter.translate(sheet.topLeft())
         paint_strokes(painter, self.strokes(), self._pen_width, sheet.width(), QColor(20, 20, 20))
+        for paint in self.overlays:
+            paint(painter, sheet.width())
         painter.restore()
         if self.is_blank():
             painter.setPen(QColor(150, 150, 150))

@@ -31,6 +31,7 @@ from .model_actions import ModelActions
 from .model_library import ModelEntry, ModelLibrary
 from .prediction import LivePredictor
 from .probability_chart import ProbabilityChart
+from .saliency import DrawingExplainer
 from .settings import read_float, read_text
 from .sheet_images import SheetImages, local_files
 from .theme import big_font
@@ -61,6 +62,8 @@ class DrawTab(QWidget):
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self.request_prediction)
         self._build()
+        self.explainer = DrawingExplainer(self.canvas, library, self)
+        self.canvas_column.addWidget(self.explainer.controls)
         self.canvas.strokeMoved.connect(self._on_pen_moved)
         self.canvas.changed.connect(self.request_prediction)
         self.canvas.changed.connect(self._update_history_buttons)
@@ -297,3 +300,4 @@ class DrawTab(QWidget):
     def shutdown(self) -> None:
         self._live_timer.stop()
         self.predictor.shutdown()
+        self.explainer.shutdown()

@@ -155,6 +155,11 @@ class MainWindow(QMainWindow):
         tabs = [self.tabs.widget(i) for i in range(self.tabs.count())]
         return [(tab, title) for tab in tabs if hasattr(tab, "page_titles") for title in tab.page_titles()]
 
+    def saliency(self) -> np.ndarray:
+        """The current drawing's saliency map, (28, 28) floats: each pixel's ink times the gradient of
+        the answer's score (zeros while the canvas is blank)."""
+        return self.draw_tab.explainer.saliency()
+
     # Messages.
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 15000)

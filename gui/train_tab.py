@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from engine.training.runs import new_trainer, to_saved_model
 from .background import JobContext
 from .model_actions import ModelSaver
 from .model_library import ModelEntry, ModelLibrary
+from .run_history import RunHistory, RunRecord
 from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
 from .train_form import TrainForm
 from .training_plots import TrainingPlots
@@ -69,6 +71,8 @@ class TrainTab(QWidget):
         self.saver = ModelSaver(library, settings, self)
         self.saver.status.connect(self.status)
         self.saver.error.connect(self.error)
+        self.history = RunHistory(self.form, self.plots)
+        self._started: tuple | None = None     # (spec, config, form values) of the run under way
         self._build()
         self._set_state("idle")
 
@@ -122,7 +126,13 @@ class TrainTab(QWidget):
         right.addLayout(buttons)
         right.addWidget(self.progress)
         right.addWidget(self.summary)
-        right.addWidget(self.plots, 1)
+        below = QSplitter(Qt.Orientation.Vertical)    # the learner gives the runs' table as much room as they like
+        below.addWidget(self.plots)
+        below.addWidget(self.history)
+        below.setStretchFactor(0, 3)
+        below.setStretchFactor(1, 1)
+        below.setChildrenCollapsible(False)
+        right.addWidget(below, 1)
 
         layout = QHBoxLayout(self)
         layout.addLayout(left, 0)
@@ -138,6 +148,7 @@ class TrainTab(QWidget):
         self.stop_button.setEnabled(state in ("running", "paused"))
         self.save_button.setEnabled(self._last_model is not None and not running)
         self._update_use_button()
+        self.history.set_running(running)
         if state != "paused" and self.pause_button.isChecked():
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(False)
@@ -178,6 +189,7 @@ class TrainTab(QWidget):
             self.error.emit("Check the settings", str(e))
             return
         self.form.save()
+        self._started = (spec, config, self.form.values())
         self._run_number += 1
         self.plots.begin_run()
         self.progress.setRange(0, 0)  # busy until the data is loaded
@@ -234,6 +246,8 @@ class TrainTab(QWidget):
     def _on_finished(self, outcome) -> None:
         result, model = outcome
         result: TrainResult
+        self.history.add(RunRecord(self._run_number, *self._started, result.status, result.history,
+                                   model.test_accuracy if model else None, self.run.elapsed()))
         if model is not None:
             self._last_model = model
             name = f"Run {self._run_number} ({datetime.now():%H:%M})"   # the summary beside it says what it is

@@ -49,3 +49,13 @@ def test_time_to_accuracy_quick(isolated_home):
     for run in report["runs"]:
         assert len(run["engine"]) == 2 and all(0 <= e["test_accuracy"] <= 1 and e["seconds"] > 0 for e in run["engine"])
         assert "torch" not in run
+
+
+@pytest.mark.slow
+def test_saliency_latency_quick(isolated_home):
+    report = run_bench("bench.saliency_latency", home=isolated_home)
+    assert report["bench"] == "saliency_latency"
+    views = [key for key in report if " / " in key]
+    assert sorted(views) == ["Default CNN / occlusion", "Default CNN / reasons", "Small MLP / occlusion",
+                             "Small MLP / reasons"]
+    assert all(report[key]["events"] > 0 and report[key]["event_to_map_median_ms"] > 0 for key in views)

@@ -45,7 +45,7 @@ class ModelSpec:
                 raise ValueError(f"{what}: give from 1 to {MAX_BLOCKS} numbers, got {sizes!r}")
             object.__setattr__(self, field_name, tuple(checks.whole(n, what, 1, most) for n in sizes))
         checks.whole(self.kernel, "the kernel size", 1, IMAGE_SHAPE[0])
-        checks.real(self.init_std, "the initial weights' standard deviation", above=0, high=100)
+        checks.real(self.init_std, "the initial weights' standard deviation", low=0, high=100)   # 0: the book's all-zero start (6.2.1)
         checks.real(self.dropout, "the dropout rate", low=0, below=1)
         checks.whole(self.classes, "the number of classes", 10, 10)
         if not isinstance(self.batchnorm, bool):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .input_gradient import class_gradients
 from .layers import Dropout, Layer, Parameter
 from .losses import SoftmaxCrossEntropy, softmax
 
@@ -68,6 +69,23 @@ class Network:
         loss = self.loss(x, labels, train=True)
         self.backward()
         return loss
+
+    def input_gradient(self, x: np.ndarray, class_index, score: str = "logit") -> np.ndarray:
+        """d score / d x: how the class's score would change with each input number, by the
+        layers' own backward passes, the network run as in inference (dropout off, BatchNorm's
+        running statistics). One sample or a batch (then one class, or one per sample).
+
+        score "logit" is the class's score before softmax, which a confident answer does not
+        saturate; "log_probability" counts the other classes too. Nothing of the network is written:
+        training and inference may go on in other threads (engine/nn/input_gradient.py)."""
+        return self.layer_gradients(x, class_index, score)[0]
+
+    def layer_gradients(self, x: np.ndarray, class_index, score: str = "logit") -> list[np.ndarray]:
+        """[d score/d x, d score/d (layer 0's output), ..., d score/d logits], as input_gradient."""
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim == len(self.input_shape):
+            return [g[0] for g in self.layer_gradients(x[None], class_index, score)]
+        return class_gradients(self.layers, x, class_index, score)
 
     def inference_batch(self) -> int:
         """How many images inference feeds through at once (INFERENCE_VALUES), at most 1000."""

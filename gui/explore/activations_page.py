@@ -25,7 +25,7 @@ WIDE = 4.0       # feature maps are tiled into a grid about four times wider tha
 
 
 class ActivationsPage(QWidget):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, explanation: str = EXPLANATION):
         super().__init__(parent)
         self.layers: list[LayerActivation] = []
         self.tiles: list[np.ndarray] = []
@@ -34,7 +34,7 @@ class ActivationsPage(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
         layout = QVBoxLayout(self)
-        layout.addWidget(WrappedLabel(EXPLANATION))
+        layout.addWidget(WrappedLabel(explanation))
         layout.addWidget(self.source)
         layout.addWidget(self.graphics, 1)
 

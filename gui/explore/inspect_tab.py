@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QProgressBar, QTabWidget
 
 from engine.data.datasets import load_mnist, to_float
 from engine.experiments.inspection import activation_maps, gradient_check, predict_test_set
+from engine.experiments.saliency import backward_view
 
 from ..model_library import ModelEntry
 from .activations_page import ActivationsPage
+from .backward_page import BackwardPage
 from .common import ExploreView, Throttle, WrappedLabel
 from .confusion_page import ConfusionPage
 from .gradcheck_page import GradientCheckPage
@@ -43,11 +45,12 @@ class InspectTab(ExploreView):
         self.mistakes = MistakesPage()
         self.weights = WeightsPage()
         self.activations = ActivationsPage()
+        self.backward = BackwardPage()
         self.gradients = GradientCheckPage()
         self.pages = QTabWidget()
         for page, title in ((self.confusion, "Confusion matrix"), (self.mistakes, "Mistakes"),
                             (self.weights, "First layer"), (self.activations, "Activations"),
-                            (self.gradients, "Gradient check")):
+                            (self.backward, "Backward pass"), (self.gradients, "Gradient check")):
             self.pages.addTab(page, title)
         self.layout_.addWidget(self.model_label)
         self.layout_.addWidget(self.progress)
@@ -59,6 +62,7 @@ class InspectTab(ExploreView):
         library.entriesChanged.connect(self._show_name)    # a rename
         library.activeChanged.connect(self.set_entry)
         canvas.changed.connect(lambda: self.when_shown(self.update_activations, "activations"))
+        canvas.changed.connect(lambda: self.when_shown(self.update_backward, "backward"))
         if library.active is not None:
             self.set_entry(library.active)
         else:
@@ -73,7 +77,7 @@ class InspectTab(ExploreView):
 
     # The model.
     def set_entry(self, entry: ModelEntry) -> None:
-        for slot in ("test", "activations", "gradients"):   # their results would be of the old model
+        for slot in ("test", "activations", "backward", "gradients"):   # their results would be of the old model
             self.cancel(slot)
         self.entry, self.predictions = entry, None
         self._show_name()
@@ -83,6 +87,7 @@ class InspectTab(ExploreView):
         self.weights.show_network(entry.model.network)
         self.when_shown(self.evaluate, "test")
         self.when_shown(self.update_activations, "activations")
+        self.when_shown(self.update_backward, "backward")
 
     def _show_name(self) -> None:
         if self.entry is not None:
@@ -132,23 +137,23 @@ class InspectTab(ExploreView):
 
     # The canvas.
     def update_activations(self) -> None:
+        self.follow_drawing(activation_maps, self.activations, "activations")
+
+    def update_backward(self) -> None:
+        self.follow_drawing(backward_view, self.backward, "backward")
+
+    def follow_drawing(self, stages, page, slot: str) -> None:
+        """In a worker: the stages (activation_maps or backward_view) of the canvas's digit, onto `page`."""
         network = self.network()
         if network is None:
             return
         vector = self.canvas.mnist_vector()
-        drawn = bool(vector.any())
 
         def job(ctx):
-            if drawn:
-                x, source = vector, "Your drawing from the Draw tab."
-            else:
-                dataset = load_mnist()
-                x = to_float(dataset.test_images[0])
-                source = (f"The canvas on the Draw tab is empty, so this is test image #0 "
-                          f"(a {int(dataset.test_labels[0])}). Draw a digit to see yours.")
-            return activation_maps(network, x), source, network.predict_proba(x)
+            x, source = canvas_digit(vector)
+            return stages(network, x), source, network.predict_proba(x)
 
-        self.run(job, on_done=lambda result: self.activations.show_layers(*result), slot="activations")
+        self.run(job, on_done=lambda result: page.show_layers(*result), slot=slot)
 
     # Gradient check.
     def check_gradients(self) -> None:
@@ -168,3 +173,13 @@ class InspectTab(ExploreView):
     def busy_changed(self, busy: bool, slot: str) -> None:
         if slot == "gradients":
             self.gradients.run_button.setEnabled(not busy)
+
+
+def canvas_digit(vector):
+    """In a worker: (the digit the views of the drawing show, where it comes from): the drawing, or
+    while the canvas is empty the first test image."""
+    if vector.any():
+        return vector, "Your drawing from the Draw tab."
+    dataset = load_mnist()
+    return to_float(dataset.test_images[0]), (f"The canvas on the Draw tab is empty, so this is test image #0 "
+                                              f"(a {int(dataset.test_labels[0])}). Draw a digit to see yours.")
