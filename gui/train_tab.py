@@ -31,7 +31,7 @@ from engine.training.runs import new_trainer, to_saved_model
 from .background import JobContext
 from .model_library import ModelEntry, ModelLibrary
 from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
-from .train_form import TrainForm
+from .train_form import TrainForm, images_trained_on
 from .training_plots import TrainingPlots
 
 
@@ -67,6 +67,16 @@ class TrainTab(QWidget):
         self._run_number = 0
         self._build()
         self._set_state("idle")
+        self.form.changed.connect(self._preview_plots)
+        self._preview_plots()
+
+    def _preview_plots(self) -> None:
+        """Before a run, the plots' axes are those of the run the settings make (steps and epochs)."""
+        try:
+            _, config = self.form.spec_and_config()
+        except ValueError:
+            return
+        self.plots.preview(-(-images_trained_on(config) // config.batch_size) * config.epochs, config.epochs)
 
     def _build(self) -> None:
         self.start_button = QPushButton("Start training")

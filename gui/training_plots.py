@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .series_buffer import SeriesBuffer, Smoother
-from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, EmptyPlotHint, PercentAxis, add_legend, style_plot
+from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, EmptyPlotHint, add_legend, percent_axes, style_plot
 
 REDRAW_MS = 200
 SMOOTHING = 0.05
@@ -20,9 +20,13 @@ class TrainingPlots(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget()
-        self.accuracy_plot = pg.PlotWidget(axisItems={"left": PercentAxis("left")})
+        self.accuracy_plot = pg.PlotWidget(axisItems=percent_axes())
         loss = style_plot(self.loss_plot, "Training loss", left="cross-entropy", bottom="step")
         accuracy = style_plot(self.accuracy_plot, "Accuracy", left="accuracy", bottom="epoch")
+        for item in (loss, accuracy):
+            item.setMouseEnabled(x=False, y=False)
+        # The loss falls from the top left: its legend goes top right. The accuracy climbs to the
+        # top of a range zoomed onto it: its legend goes bottom right, under the last epochs.
         self._loss_legend = add_legend(loss)
         self._accuracy_legend = add_legend(accuracy, offset=(-10, -10))
         loss.setClipToView(True)
@@ -83,6 +87,11 @@ class TrainingPlots(QWidget):
             hint.setVisible(empty)
         for legend in (self._loss_legend, self._accuracy_legend):
             legend.setVisible(not empty)
+
+    def preview(self, total_steps: int, epochs: int) -> None:
+        """Before the first run, the axes of the run the settings would make (no effect after it)."""
+        if self.showing_hints():
+            self.plan(total_steps, epochs)
 
     def plan(self, total_steps: int, epochs: int) -> None:
         """Show the whole run's extent from the start, so the curves grow into it."""

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..background import BackgroundJob, JobContext
+from ..scrolling import scrolling
 from ..theme import BAD, big_font
 
 REPORT_SECONDS = 0.1   # workers report at most ten times a second
@@ -55,14 +56,42 @@ class WrappedLabel(QLabel):
     def minimumSizeHint(self) -> QSize:
         return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
 
+    def hasHeightForWidth(self) -> bool:
+        # Its size hint already follows its width. Claiming a height for width would make a scroll
+        # area around it size the whole page by the preferred heights of its plots.
+        return False
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.heightForWidth(event.size().width()) != event.size().height():
             self.updateGeometry()
 
 
+class StatusLine(WrappedLabel):
+    """A wrapped line of text that always keeps room for `lines` lines, so that what is below it does
+    not move when its text changes from one line to two (or from nothing to something)."""
+
+    def __init__(self, text: str = "", lines: int = 2, parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.lines = lines
+
+    def reserved(self) -> int:
+        margins = self.contentsMargins()
+        return self.lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self.reserved()))
+
+    def resizeEvent(self, event) -> None:
+        QLabel.resizeEvent(self, event)
+        if max(self.heightForWidth(event.size().width()), self.reserved()) != event.size().height():
+            self.updateGeometry()
+
+
 class ExploreView(QWidget):
-    """A titled view with an explanation; `run()` starts its computation in a worker thread."""
+    """A titled view with an explanation; `run()` starts its computation in a worker thread. The
+    view scrolls when the window is too small for it."""
 
     def __init__(self, title: str, explanation: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -73,10 +102,12 @@ class ExploreView(QWidget):
         about = WrappedLabel(explanation)
         about.setTextFormat(Qt.TextFormat.RichText)
         self.explanation = about
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.status_label.setVisible(False)
-        self.layout_ = QVBoxLayout(self)
+        self.status_label = StatusLine()
+        self.content = QWidget()
+        self.layout_ = QVBoxLayout(self.content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(self.content))
         self.layout_.addWidget(heading)
         self.layout_.addWidget(about)
         self._jobs: list[BackgroundJob] = []
@@ -168,7 +199,7 @@ class ExploreView(QWidget):
     def show_status(self, text: str) -> None:
         self.status_label.setStyleSheet("")
         self.status_label.setText(text)
-        self.status_label.setVisible(bool(text))
+        self.status_label.setVisible(bool(text) or self.status_label.lines > 0)
 
     def show_problem(self, message: str) -> None:
         self.status_label.setStyleSheet(f"color: {BAD.name()}")

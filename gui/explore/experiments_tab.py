@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QVBoxLayout, QWidget
 
+from ..scrolling import fit_current_page
 from .common import ExploreView
 from .hyperparameter_view import HyperparameterView
 from .init_explorer import InitExplorerView
@@ -36,15 +37,18 @@ class ExperimentsTab(QWidget):
             holder = QWidget()
             QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self.stack.addWidget(holder)
+        fit_current_page(self.stack)
         widest = max(self.chooser.fontMetrics().horizontalAdvance(title) for title, _ in self._factories)
         self.chooser.setFixedWidth(widest + 32)
-        self.chooser.currentRowChanged.connect(self._on_chosen)
+        self.chooser.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.stack.currentChanged.connect(self._on_chosen)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.chooser)
         layout.addWidget(self.stack, 1)
         start = int(settings.value(SETTING, 0)) if settings is not None else 0
         self.chooser.setCurrentRow(min(max(start, 0), len(self._factories) - 1))
+        self.stack.setCurrentIndex(self.chooser.currentRow())
 
     def view(self, row: int) -> ExploreView:
         """The view in that row of the list, built now if it was not yet."""
@@ -75,9 +79,10 @@ class ExperimentsTab(QWidget):
         return self.view(4)
 
     def _on_chosen(self, row: int) -> None:
+        """The stack shows another view (chosen in the list, or by a script through the stack)."""
         if self.isVisible():
             self.view(row)
-        self.stack.setCurrentIndex(row)
+        self.chooser.setCurrentRow(row)
         if self.settings is not None:
             self.settings.setValue(SETTING, row)
 
