@@ -6,10 +6,11 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
-from .about import show_about
+from .appearance import apply_saved_theme, install_view_menu
 from .draw_tab import DrawTab
 from .explore import explore_tabs
 from .handwriting import handwriting_tabs
+from .help import install_help_menu
 from .model_library import ModelLibrary
 from .settings import app_settings
 from .train_tab import TrainTab
@@ -20,6 +21,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("ScratchNet")
         self.settings = app_settings()
+        apply_saved_theme(self.settings)      # before the widgets, so they are built in its colours
         self.library = ModelLibrary(self)
         self.draw_tab = DrawTab(self.library, self.settings)
         self.train_tab = TrainTab(self.library, self.settings)
@@ -61,8 +63,8 @@ class MainWindow(QMainWindow):
             self._action(edit_menu, "&Clear canvas", self.canvas.clear, QKeySequence(Qt.Key.Key_Escape)),
         ]
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About ScratchNet", lambda: show_about(self))
+        self.theme_actions = install_view_menu(self, self.settings)
+        self.help_actions = install_help_menu(self)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)

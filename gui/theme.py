@@ -10,7 +10,7 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 ACCENT = QColor("#2f7de1")        # the predicted digit, the current run
@@ -158,7 +158,15 @@ class DecadeAxis(pg.AxisItem):
     (1e-3): the labels of the ticks in between would run into each other in a narrow plot."""
 
     def logTickStrings(self, values, scale, spacing):
-        return [f"1e{round(v)}" if abs(v - round(v)) < 1e-6 else "" for v in values]
+        decades = [round(v) for v in values if abs(v - round(v)) < 1e-6]
+        every = 1
+        if decades and self.orientation in ("bottom", "top"):
+            # In a narrow plot, every second (or third...) power of ten, so the labels stay apart.
+            low, high = self.range
+            per_decade = self.width() / max(high - low, 1e-9)
+            widest = max(QFontMetrics(self.font()).horizontalAdvance(f"1e{d}") for d in decades) + 8
+            every = max(1, math.ceil(widest / max(per_decade, 1e-9)))
+        return [f"1e{round(v)}" if abs(v - round(v)) < 1e-6 and round(v) % every == 0 else "" for v in values]
 
 
 def percent_axes() -> dict:

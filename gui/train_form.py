@@ -19,20 +19,25 @@ DEFAULTS = {
 
 TIPS = {
     "arch": "MLP: fully connected layers on the 784 pixels. CNN: two convolution-ReLU-pooling blocks that "
-            "look at small patches first (chapter 7 of Deep Learning from Scratch), then fully connected layers.",
+            "look at small patches first (chapter 7 of Deep Learning from Scratch), then fully connected "
+            "layers.",
     "hidden": "Sizes of the hidden fully connected layers, separated by commas, e.g. 100 or 256, 256.",
     "channels": "CNN only: how many 5x5 filters each of the two convolution blocks learns.",
     "activation": "The non-linearity after each hidden layer: ReLU trains fastest; sigmoid and tanh are the classic curves.",
-    "init": "Starting weights: He suits ReLU, Xavier suits sigmoid and tanh, a fixed small std is the first try of Deep Learning from Scratch (6.2).",
+    "init": "Starting weights: He suits ReLU, Xavier suits sigmoid and tanh, a fixed small std is the first "
+            "try of Deep Learning from Scratch (6.2).",
     "init_std": "Standard deviation of the starting weights when the initialisation is 'fixed std'.",
-    "batchnorm": "Normalise each hidden layer's outputs over the batch: faster, steadier training (Deep Learning from Scratch, 6.3).",
-    "dropout": "Fraction of hidden units switched off at random in each training step, against overfitting (Deep Learning from Scratch, 6.4).",
+    "batchnorm": "Normalise each hidden layer's outputs over the batch: faster, steadier training "
+                 "(Deep Learning from Scratch, 6.3).",
+    "dropout": "Fraction of hidden units switched off at random in each training step, against overfitting "
+               "(Deep Learning from Scratch, 6.4).",
     "optimizer": "The update rule: SGD follows the gradient; Momentum and Nesterov build up speed; AdaGrad, "
                  "RMSProp and Adam adapt the step size of each weight (Deep Learning from Scratch, 6.1).",
     "lr": "Learning rate: how big a step each update takes. Too large diverges, too small crawls.",
     "batch_size": "Images per gradient step (a minibatch).",
     "epochs": "Passes over the training images.",
-    "weight_decay": "L2 penalty on the weights: pulls them towards zero, against overfitting (Deep Learning from Scratch, 6.4.1).",
+    "weight_decay": "L2 penalty on the weights: pulls them towards zero, against overfitting "
+                    "(Deep Learning from Scratch, 6.4.1).",
     "schedule": "How the learning rate changes during training: constant, halved every 2 epochs (step), or "
                 "smoothly down to zero (cosine).",
     "augment": "Train on randomly shifted, rotated and resized copies of the images: more robust to hand-drawn "

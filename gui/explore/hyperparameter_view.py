@@ -110,7 +110,7 @@ class HyperparameterView(ExploreView):
         self.train_button.clicked.connect(self.confirm_training)
         side = QVBoxLayout()
         side.addLayout(form)
-        side.addWidget(QLabel("Best trials: learning rate, weight decay, accuracy"))
+        side.addWidget(QLabel("Best trials"))
         side.addWidget(self.table, 1)
         side.addWidget(self.best_label)
         side.addWidget(self.train_button)

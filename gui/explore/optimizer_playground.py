@@ -113,7 +113,9 @@ class OptimizerPlayground(ExploreView):
         side.addWidget(self.status_label)
         side.addStretch(1)
 
-        self.graphics = plot_grid(floor=(420, 300))
+        # Wide enough for the longest titles ("diverged after 1000 steps"), so that the plots do not
+        # change size as the titles change during the walk.
+        self.graphics = plot_grid(floor=(3 * 180, 300))
         self.plots: dict[str, pg.PlotItem] = {}
         self.path_items: dict[str, pg.PlotDataItem] = {}
         self._heads: dict[str, pg.ScatterPlotItem] = {}

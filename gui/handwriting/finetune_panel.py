@@ -40,6 +40,7 @@ from ..training_plots import TrainingPlots
 from .sample_keeper import SampleKeeper
 
 MIN_SAMPLES = 4
+FEW_HELD_OUT = 20      # below this many held-out samples, the before/after numbers say little
 ORIGIN = "finetuned"
 
 
@@ -89,6 +90,7 @@ class FinetunePanel(QWidget):
         self.run.stateChanged.connect(self._on_state)
         self._base_entry: ModelEntry | None = None
         self._tuned_entry: ModelEntry | None = None
+        self._holdout = 0
         self._build()
         library.activeChanged.connect(self._on_active_changed)
         keeper.changed.connect(self._update_buttons)
@@ -126,6 +128,13 @@ class FinetunePanel(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
+        # The rule, in view (not only in the tooltip of a disabled button).
+        self.requirement = QLabel()
+        self.requirement.setWordWrap(True)
+        # What the held-out numbers are worth: two samples make "100% → 100%" of nothing.
+        self.holdout_note = QLabel()
+        self.holdout_note.setWordWrap(True)
+        self.holdout_note.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setFormat("Ready")
         self.progress.setValue(0)
@@ -157,8 +166,10 @@ class FinetunePanel(QWidget):
         inner = QVBoxLayout(box)
         inner.addLayout(form)
         inner.addLayout(buttons)
+        inner.addWidget(self.requirement)
         inner.addWidget(self.progress)
         inner.addWidget(self.table)
+        inner.addWidget(self.holdout_note)
         inner.addLayout(after)
         inner.addWidget(self.plots, 1)
         inner.addWidget(caption)
@@ -188,7 +199,11 @@ class FinetunePanel(QWidget):
 
     def _update_buttons(self, *_) -> None:
         running = self.is_running()
-        enough = self.keeper.is_loaded and len(self.keeper.store) >= MIN_SAMPLES
+        count = len(self.keeper.store) if self.keeper.is_loaded else 0
+        enough = count >= MIN_SAMPLES
+        self.requirement.setText(
+            f"Fine-tuning needs at least {MIN_SAMPLES} labelled drawings; you have {count}. A quarter of each digit's "
+            "samples is held out to measure the effect, so a few dozen say more than a handful.")
         self.start_button.setEnabled(not running and enough and self.library.active is not None)
         self.start_button.setToolTip(self.start_button.toolTip() if enough else
                                      f"Label at least {MIN_SAMPLES} drawings in the Draw tab first.")
@@ -253,6 +268,7 @@ class FinetunePanel(QWidget):
         match event:
             case Prepared(train=train, holdout=holdout):
                 self.table.setVerticalHeaderLabels([f"{holdout} held-out samples of yours", "MNIST test set (10,000)"])
+                self._note_holdout(holdout)
                 self._fit_table()
                 self.progress.setFormat(f"Measuring before (training on {train} samples)…")
             case MeasuredBefore(scores=scores):
@@ -269,6 +285,17 @@ class FinetunePanel(QWidget):
                 self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
             case Measuring(what=what):
                 self.progress.setFormat(f"Measuring {what}…")
+
+    def _note_holdout(self, holdout: int) -> None:
+        self._holdout = holdout
+        if holdout >= FEW_HELD_OUT:
+            self.holdout_note.setVisible(False)
+            return
+        each = f"each one is {100 / holdout:.0f} points of the score, " if holdout else ""
+        self.holdout_note.setText(
+            f"<b>Only {holdout} of your samples {'is' if holdout == 1 else 'are'} held out</b> to measure: {each}so "
+            "the first row says little. Label more drawings (a few of each digit) for a measure that means something.")
+        self.holdout_note.setVisible(True)
 
     def _on_finished(self, outcome: FinetuneOutcome | None) -> None:
         if outcome is None:
@@ -288,9 +315,10 @@ class FinetunePanel(QWidget):
         self.back_button.setText(f"Go back to {base.name}")
         finished = outcome.result.status == "finished"
         self.progress.setFormat("Finished" if finished else f"Stopped at step {outcome.result.step}")
-        self.status.emit(f"Fine-tuned: your held-out samples {percent(before.personal)} → {percent(after.personal)}, "
-                         f"MNIST test {percent(before.mnist)} → {percent(after.mnist)}. The new model is active; "
-                         f"“Go back” returns to {base.name}.")
+        few = f" (only {self._holdout} held out)" if self._holdout < FEW_HELD_OUT else ""
+        self.status.emit(f"Fine-tuned: your held-out samples {percent(before.personal)} → "
+                         f"{percent(after.personal)}{few}, MNIST test {percent(before.mnist)} → "
+                         f"{percent(after.mnist)}. The new model is active; “Go back” returns to {base.name}.")
 
     def _on_failed(self, message: str) -> None:
         self.progress.setFormat("Failed")
