@@ -25,6 +25,7 @@ SERIES = [QColor(c) for c in ("#2f7de1", "#e8833a", "#2e9e5b", "#d64545", "#8e5c
 MANY = [QColor(c) for c in ("#2f7de1", "#e8833a", "#2e9e5b", "#d64545", "#8e5cd6", "#a0522d", "#e377c2",
                             "#8a94a6", "#b5a000", "#17a2b8")]
 
+LEGEND_MARGIN = 10                # pixels between a legend and the edges of its plot
 PLOT_BACKGROUND = "base"          # a plot's background role: the palette's Base (like a text field)...
 PANEL_BACKGROUND = "panel"        # ... or a shade lighter than the window, for grids of small plots
 
@@ -113,9 +114,16 @@ def fit_to_scene(view: pg.GraphicsView, floor: tuple[int, int] = (160, 120)) -> 
 def _fit(view: pg.GraphicsView) -> None:
     floor = view.property("fitFloor")
     need = view.centralWidget.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+    width, height = need.width(), need.height()
+    legend = getattr(view.centralWidget, "legend", None)
+    if legend is not None and legend.isVisible():
+        # A legend floats over the data, outside the layout: the data area must hold it.
+        plot, data = view.centralWidget.geometry().size(), view.centralWidget.getViewBox().geometry().size()
+        room = legend.boundingRect().size()
+        width = max(width, plot.width() - data.width() + room.width() + 2 * LEGEND_MARGIN)
+        height = max(height, plot.height() - data.height() + room.height() + 2 * LEGEND_MARGIN)
     frame = 2 * view.frameWidth()
-    size = QSize(max(floor.width(), math.ceil(need.width()) + frame),
-                 max(floor.height(), math.ceil(need.height()) + frame))
+    size = QSize(max(floor.width(), math.ceil(width) + frame), max(floor.height(), math.ceil(height) + frame))
     if size != view.minimumSize():
         view.setMinimumSize(size)
 
@@ -190,10 +198,18 @@ class EmptyPlotHint(pg.TextItem):
         self.setPos(self._view.boundingRect().center())
 
 
-def add_legend(item: pg.PlotItem, offset=(-10, 10), columns: int = 1) -> pg.LegendItem:
+def add_legend(item: pg.PlotItem, offset=(-LEGEND_MARGIN, LEGEND_MARGIN), columns: int = 1) -> pg.LegendItem:
     """A legend in a corner of the plot: top right by default; a negative y offset puts it at the
-    bottom. Choose the corner the curves leave free."""
+    bottom. Choose the corner the curves leave free. The plot's view keeps room for it."""
     legend = item.addLegend(offset=offset, labelTextColor=text_colour(), colCount=columns)
+
+    def refit() -> None:
+        for view in item.scene().views() if item.scene() is not None else []:
+            if view.property("fitFloor") is not None:
+                QTimer.singleShot(0, view, lambda view=view: _fit(view))
+
+    legend.geometryChanged.connect(refit)
+    legend.visibleChanged.connect(refit)
     return legend
 
 

@@ -93,12 +93,30 @@ def test_pages_full_of_results_still_fit(window, qtbot, size):
     qtbot.wait(150)
     assert not problems(window), problems(window)
 
+    view = experiments.mnist_optimizers
+    experiments.show_view(view)
+    view.losses = {name: SeriesBuffer(2) for name in view.curves}
+    view._on_steps([(step, {name: 2.3 / (1 + step) for name in view.curves}) for step in range(300)])
+    view.redraw()
+    qtbot.wait(150)
+    assert not problems(window), problems(window)
+
     view = experiments.init_explorer
     experiments.show_view(view)
     view.set_activation("relu")
     qtbot.waitUntil(lambda: bool(view.stats) and not view.busy(), timeout=WAIT)
     qtbot.wait(150)
     assert "zeros" in view.plots[("He", 0)].titleLabel.text
+    assert not problems(window), problems(window)
+
+    plots = window.train_tab.plots           # two runs: the legends name the previous one too
+    window.tabs.setCurrentWidget(window.train_tab)
+    for _ in range(2):
+        plots.begin_run()
+        plots.add_steps(np.arange(1, 101), np.linspace(2.3, 0.2, 100))
+        plots.add_epoch(1, 0.9, 0.88)
+    plots.redraw()
+    qtbot.wait(150)
     assert not problems(window), problems(window)
 
 
