@@ -128,6 +128,15 @@ def _fit(view: pg.GraphicsView) -> None:
         view.setMinimumSize(size)
 
 
+def set_title(item: pg.PlotItem, title: str, **style) -> None:
+    """PlotItem.setTitle, for titles of more than one line too: pyqtgraph fixes the title's row at
+    30 px, which cuts a second or third line in half."""
+    item.setTitle(title, **style)
+    height = math.ceil(item.titleLabel.item.boundingRect().height())
+    item.titleLabel.setMaximumHeight(max(height, 30))
+    item.layout.setRowFixedHeight(0, max(height, 30))
+
+
 def restyle(view: pg.GraphicsView) -> None:
     """Put a styled view in the current palette's colours: background, axes, titles, legends."""
     role = view.property("themeBackground")
@@ -195,6 +204,11 @@ class EmptyPlotHint(pg.TextItem):
         self._centre()
 
     def _centre(self, *_) -> None:
+        # Wrapped to the plot's width when the plot is narrower than the line.
+        room = max(self._view.boundingRect().width() - 20, 40)
+        self.setTextWidth(-1)
+        if self.textItem.boundingRect().width() > room:
+            self.setTextWidth(room)
         self.setPos(self._view.boundingRect().center())
 
 

@@ -10,14 +10,26 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .series_buffer import SeriesBuffer, Smoother
-from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, EmptyPlotHint, add_legend, percent_axes, style_plot
+from .theme import (
+    ACCENT,
+    ACCENT_SOFT,
+    MUTED,
+    SECOND,
+    EmptyPlotHint,
+    add_legend,
+    fit_to_scene,
+    percent_axes,
+    style_plot,
+)
 
 REDRAW_MS = 200
 SMOOTHING = 0.05
 
 
 class TrainingPlots(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, loss_top: float = 2.5):
+        """loss_top: the top of the loss axis before a run (a network that guesses starts at ln 10 ≈ 2.3,
+        a trained one fine-tuned much lower); during a run the axis follows the losses."""
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget()
         self.accuracy_plot = pg.PlotWidget(axisItems=percent_axes())
@@ -25,6 +37,8 @@ class TrainingPlots(QWidget):
         accuracy = style_plot(self.accuracy_plot, "Accuracy", left="accuracy", bottom="epoch")
         for item in (loss, accuracy):
             item.setMouseEnabled(x=False, y=False)
+        fit_to_scene(self.loss_plot, floor=(200, 160))       # room for a few ticks and the legend
+        fit_to_scene(self.accuracy_plot, floor=(200, 140))
         # The loss falls from the top left: its legend goes top right. The accuracy climbs to the
         # top of a range zoomed onto it: its legend goes bottom right, under the last epochs.
         self._loss_legend = add_legend(loss)
@@ -36,6 +50,7 @@ class TrainingPlots(QWidget):
         # (~45 paints/s, measured by bench/latency.py), starving the GUI thread and the trainer.
         loss.getViewBox().setLimits(minYRange=0.01)
         self.plan(1000, 5)
+        loss.setYRange(0, loss_top, padding=0)
         accuracy.setYRange(0.8, 1.0, padding=0.02)
         dashed = pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine)
         self._previous_loss = loss.plot(pen=dashed)
@@ -72,6 +87,7 @@ class TrainingPlots(QWidget):
     def begin_run(self) -> None:
         """Keep the finished run as the one to compare with, and start empty."""
         self._smoother = Smoother(SMOOTHING)
+        self.loss_plot.getPlotItem().enableAutoRange(y=True)
         self._set_empty(False)         # and never again: the last run stays, for comparison
         if len(self.steps):
             if self._previous is None:   # the legend names the earlier run once there is one

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.theme import EmptyPlotHint
+
 SLACK = 1            # pixels of rounding allowed
 BUTTON_PADDING = 8  # a push button's frame and margins around its text
 SMALLEST_VIEW = (60, 40)    # a plot's data area smaller than this is a plot squashed out of use
@@ -169,6 +171,8 @@ def plot_problems(root: QWidget) -> list[str]:
                 text = item.item.mapRectToParent(item.item.boundingRect())   # rotated labels too
                 if text.width() > item.geometry().width() + SLACK:
                     problems.append(f"{label} of {where} is narrower than its text")
+                if text.height() > item.geometry().height() + SLACK:
+                    problems.append(f"{label} of {where} is lower than its text")
             if not _inside(rect, shown):
                 problems.append(f"{label} of {where} sticks out of its view: {rect.getRect()} "
                                 f"outside {shown.getRect()}")
@@ -184,6 +188,10 @@ def plot_problems(root: QWidget) -> list[str]:
                     problems.append(f"a plot of {where} is squashed to {size.width():.0f}x{size.height():.0f}")
             if isinstance(item, pg.AxisItem):
                 problems += [f"{p} of {where}" for p in _tick_overlaps(item)]
+        for hint in (i for i in view.scene().items() if isinstance(i, EmptyPlotHint) and i.isVisible()):
+            box = _scene_rect(hint.parentItem())
+            if not _inside(hint.mapRectToScene(hint.boundingRect()), box):
+                problems.append(f"the hint {hint.textItem.toPlainText()[:30]!r} of {where} is wider than its plot")
     return problems
 
 

@@ -351,11 +351,14 @@ def test_the_checker_sees_a_cut_title_a_cut_label_and_a_squashed_plot(qtbot):
     plot.setFixedSize(120, 100)
     flat = pg.PlotWidget()
     flat.setFixedSize(200, 50)
+    tall = pg.PlotWidget()
+    tall.getPlotItem().setTitle("one<br>two<br>three")      # pyqtgraph's title row is 30 px high
     label = QLabel("A label that is much wider than its room")
     label.setFixedWidth(60)
     layout = QVBoxLayout(page)
     layout.addWidget(plot)
     layout.addWidget(flat)
+    layout.addWidget(tall)
     layout.addWidget(label)
     page.show()
     qtbot.waitExposed(page)
@@ -363,4 +366,5 @@ def test_the_checker_sees_a_cut_title_a_cut_label_and_a_squashed_plot(qtbot):
     found = "\n".join(problems(page))
     assert "PlotItem of PlotWidget" in found and "sticks out of its view" in found
     assert "squashed" in found
+    assert "LabelItem('one<br>two<br>three')" in found and "lower than its text" in found
     assert "A label that is much wider" in found and "px of width" in found

@@ -138,8 +138,8 @@ class HyperparameterView(ExploreView):
                                        symbolPen=pg.mkPen(ACCENT, width=2.5))
                              for plot in (self.map_plot, self.accuracy_plot)]
         plots = QHBoxLayout()
-        plots.addWidget(self.map_plot)
-        plots.addWidget(self.accuracy_plot)
+        plots.addWidget(self.map_plot, 1)
+        plots.addWidget(self.accuracy_plot, 1)
         self.add_body(side_widget, plots, self.controls)
         self.show_status("Press Search to try the settings; each trial's short run takes a few seconds.")
         self._sync_with_train_form()

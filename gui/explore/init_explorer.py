@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton
 
 from engine.experiments.activation_stats import INITIALISATIONS, LayerStats, activation_stats
 
-from ..theme import SERIES
+from ..theme import SERIES, set_title
 from .common import ExploreView
 from .plots import plot_grid, quiet_plot, text_colour
 
@@ -67,7 +67,7 @@ class InitExplorerView(ExploreView):
                 plot.getAxis("left").setStyle(showValues=False)
                 _three_ticks(plot, 0.0, 1.0)
                 plot.setXRange(0.0, 1.0, padding=0.1)
-                plot.setTitle("&nbsp;<br>&nbsp;", color=text.name(), size="8pt")   # the room the titles take
+                set_title(plot, "&nbsp;<br>&nbsp;", color=text.name(), size="8pt")   # the room the titles take
                 curve = plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(colour, width=1), brush=fill)
                 self.plots[(label, col)] = plot
                 self.histograms[(label, col)] = curve
@@ -107,7 +107,7 @@ class InitExplorerView(ExploreView):
                     extra += f", {s.outside:.0%} > {s.edges[-1]:g}"
                 plot = self.plots[(label, col)]
                 # The standard deviation, and below it what the histogram leaves out: narrow titles.
-                plot.setTitle(f"std {s.std:.3g}<br>{extra.lstrip(', ') or '&nbsp;'}", color=text, size="8pt")
+                set_title(plot, f"std {s.std:.3g}<br>{extra.lstrip(', ') or '&nbsp;'}", color=text, size="8pt")
                 plot.setXRange(s.edges[0], s.edges[-1], padding=0.1)   # room for the end ticks' labels
                 _three_ticks(plot, s.edges[0], s.edges[-1])
                 plot.setYRange(0, top, padding=0.05)

@@ -22,7 +22,7 @@ from engine.experiments.surfaces import SURFACES, Surface
 from engine.nn.optimizers import OPTIMIZERS
 
 from .. import theme
-from ..theme import MUTED, SERIES
+from ..theme import MUTED, SERIES, set_title
 from .common import ExploreView
 from .plots import contour_lines, plot_grid, quiet_plot, text_colour
 
@@ -278,7 +278,7 @@ class OptimizerPlayground(ExploreView):
             k = len(shown) - 1
             note = f"diverged after {k} steps" if path.diverged and k == path.steps else f"f = {path.values[k]:.3g}"
             # Two short lines rather than one long one, so the plots can be narrow.
-            self.plots[name].setTitle(f"<b>{NAMES[name]}</b> · lr {path.lr:g}<br>{note}", color=text, size="9pt")
+            set_title(self.plots[name], f"<b>{NAMES[name]}</b> · lr {path.lr:g}<br>{note}", color=text, size="9pt")
         self.step_label.setText(f"Step {frame} of {self.steps.value()}")
 
     def shutdown(self) -> None:

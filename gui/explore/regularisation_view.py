@@ -13,7 +13,7 @@ from engine.nn.optimizers import OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import ACCENT, SECOND, fit_to_scene, legend_html, percent_axes
+from ..theme import ACCENT, SECOND, fit_to_scene, legend_html, percent_axes, set_title
 from .common import ExploreView, RunControls, Throttle
 from .optimizer_playground import NAMES
 from .plots import plot_widget, text_colour
@@ -104,7 +104,7 @@ class RegularisationView(ExploreView):
         so that the plots keep their size when the numbers come."""
         text = text_colour().name()
         for plot, label, note in zip(self.plots, labels, notes):
-            plot.getPlotItem().setTitle(f"<b>{label}</b><br>{note or '&nbsp;<br>&nbsp;'}", color=text, size="9pt",
+            set_title(plot.getPlotItem(), f"<b>{label}</b><br>{note or '&nbsp;<br>&nbsp;'}", color=text, size="9pt",
                                         justify="center")
 
     def setup(self) -> OverfitSetup:

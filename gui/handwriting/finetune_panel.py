@@ -32,6 +32,7 @@ from engine.storage.model_file import SavedModel, save_model
 from engine.storage.paths import user_data_dir
 
 from ..background import JobContext
+from ..labels import WrappedLabel
 from ..model_library import ModelEntry, ModelLibrary
 from ..spin_box import spin_box
 from ..theme import BAD, GOOD
@@ -82,7 +83,7 @@ class FinetunePanel(QWidget):
     def __init__(self, library: ModelLibrary, keeper: SampleKeeper, settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.library, self.keeper, self.settings = library, keeper, settings
-        self.plots = TrainingPlots()
+        self.plots = TrainingPlots(loss_top=1.0)
         self.run = RunController(self)
         self.run.progressed.connect(self._on_progress)
         self.run.finished.connect(self._on_finished)
@@ -96,10 +97,11 @@ class FinetunePanel(QWidget):
         keeper.changed.connect(self._update_buttons)
         keeper.loaded.connect(self._update_buttons)
         self._on_active_changed(library.active)
+        self.epochs.valueChanged.connect(self._preview_plots)
+        self._preview_plots()
 
     def _build(self) -> None:
-        self.model_label = QLabel()
-        self.model_label.setWordWrap(True)
+        self.model_label = WrappedLabel()
         self.epochs = spin_box(1, 50, int(self.settings.value("finetune/epochs", FinetuneConfig.epochs)),
                                "Passes over the mixed set (MNIST images with your samples among them)")
         self.lr = spin_box(0.0, 0.1, float(self.settings.value("finetune/lr", 0.0)),
@@ -129,11 +131,9 @@ class FinetunePanel(QWidget):
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
         # The rule, in view (not only in the tooltip of a disabled button).
-        self.requirement = QLabel()
-        self.requirement.setWordWrap(True)
+        self.requirement = WrappedLabel()
         # What the held-out numbers are worth: two samples make "100% → 100%" of nothing.
-        self.holdout_note = QLabel()
-        self.holdout_note.setWordWrap(True)
+        self.holdout_note = WrappedLabel()
         self.holdout_note.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setFormat("Ready")
@@ -157,10 +157,9 @@ class FinetunePanel(QWidget):
         after.addWidget(self.back_button)
         after.addStretch(1)
         after.addWidget(self.save_button)
-        caption = QLabel("Accuracy plot: “train” is the mixed training set, "
-                         "“validation” your held-out samples.")
+        caption = WrappedLabel("Accuracy plot: “train” is the mixed training set, "
+                               "“validation” your held-out samples.")
         caption.setEnabled(False)
-        caption.setWordWrap(True)
 
         box = QGroupBox("Fine-tune on my samples")
         inner = QVBoxLayout(box)
@@ -220,6 +219,12 @@ class FinetunePanel(QWidget):
         if self._base_entry is not None:
             self.back_button.setText(f"Go back to {self._base_entry.name}")
         self._update_buttons()
+
+    def _preview_plots(self) -> None:
+        """Before a run, the plots' axes are about those of the run to come (MNIST's share of the steps;
+        the run adds a few for the samples and sets the exact extent when it starts)."""
+        config = self.config()
+        self.plots.preview(-(-config.mnist_images // config.batch_size) * config.epochs, config.epochs)
 
     def config(self) -> FinetuneConfig:
         return FinetuneConfig(epochs=self.epochs.value(), lr=self.lr.value() or None)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from engine.storage.samples import SampleStore
 
 from ..digit_image import digit_pixmap
+from ..labels import WrappedLabel
 from .labelling import sample_count, samples_of
 from .sample_keeper import SampleKeeper
 
@@ -105,8 +106,7 @@ class SamplesPanel(QWidget):
                                       "digit's samples go to the test files, as fine-tuning holds them out. The folder "
                                       "loads with --data, with finetune --samples, and with Import.")
         self.export_button.clicked.connect(self.export_dialog)
-        self.summary = QLabel("Loading your samples…")
-        self.summary.setWordWrap(True)
+        self.summary = WrappedLabel("Loading your samples…")
 
         actions = QHBoxLayout()
         actions.addWidget(self.delete_button)
