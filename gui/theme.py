@@ -216,6 +216,7 @@ def add_legend(item: pg.PlotItem, offset=(-LEGEND_MARGIN, LEGEND_MARGIN), column
     """A legend in a corner of the plot: top right by default; a negative y offset puts it at the
     bottom. Choose the corner the curves leave free. The plot's view keeps room for it."""
     legend = item.addLegend(offset=offset, labelTextColor=text_colour(), colCount=columns)
+    legend.layout.setContentsMargins(2, 2, 2, 2)    # Qt's 9 px around the entries would hide curves for nothing
 
     def refit() -> None:
         for view in item.scene().views() if item.scene() is not None else []:

@@ -24,6 +24,7 @@ from .theme import (
 
 REDRAW_MS = 200
 SMOOTHING = 0.05
+LEGEND_ROOM = 18       # pixels: the accuracy legend's offset from the corner, and a gap above it
 
 
 class TrainingPlots(QWidget):
@@ -42,7 +43,9 @@ class TrainingPlots(QWidget):
         # The loss falls from the top left: its legend goes top right. The accuracy climbs to the
         # top of a range zoomed onto it: its legend goes bottom right, under the last epochs.
         self._loss_legend = add_legend(loss)
-        self._accuracy_legend = add_legend(accuracy, offset=(-10, -10))
+        # In one row, as the plot is low and its axis makes room for the legend under the curves.
+        self._accuracy_legend = add_legend(accuracy, offset=(-10, -10), columns=2)
+        accuracy.getViewBox().sigResized.connect(self._mark_dirty)    # the room for the legend changes
         loss.setClipToView(True)
         loss.setDownsampling(auto=True, mode="mean")
         # Early in a run, mean-downsampling the first steps over the whole run's width can leave a
@@ -90,9 +93,8 @@ class TrainingPlots(QWidget):
         self.loss_plot.getPlotItem().enableAutoRange(y=True)
         self._set_empty(False)         # and never again: the last run stays, for comparison
         if len(self.steps):
-            if self._previous is None:   # the legend names the earlier run once there is one
-                self._loss_legend.addItem(self._previous_loss, "previous run (smoothed)")
-                self._accuracy_legend.addItem(self._previous_val, "previous run")
+            if self._previous is None:   # the loss legend names the earlier run (dashed in both plots)
+                self._loss_legend.addItem(self._previous_loss, "previous run (dashed)")
             self._previous = (self.steps, self.epochs)
             self.steps, self.epochs = SeriesBuffer(3), SeriesBuffer(3)
         self._dirty = True
@@ -114,6 +116,9 @@ class TrainingPlots(QWidget):
         self.loss_plot.getPlotItem().setXRange(0, max(total_steps, 1), padding=0.02)
         self.accuracy_plot.getPlotItem().setXRange(0.5, max(epochs, 1) + 0.5, padding=0)
         self.accuracy_plot.getPlotItem().getAxis("bottom").setTickSpacing(major=max(1, epochs // 10), minor=1)
+
+    def _mark_dirty(self, *_) -> None:
+        self._dirty = True
 
     def add_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
         if not len(steps):
@@ -144,8 +149,28 @@ class TrainingPlots(QWidget):
         accuracies = np.concatenate([e.column(1), e.column(2)[valid]])
         if len(accuracies):
             low = float(np.nanmin(accuracies))   # zoom in on the interesting band, in steps of 5%
-            self.accuracy_plot.getPlotItem().setYRange(min(np.floor((low - 0.01) * 20) / 20, 0.95), 1.0,
-                                                       padding=0.02)
+            floor = min(np.floor((low - 0.01) * 20) / 20, 0.95)
+            self.accuracy_plot.getPlotItem().setYRange(min(floor, self._floor_below_legend()), 1.0, padding=0.02)
+
+    def _floor_below_legend(self) -> float:
+        """The highest bottom of the accuracy axis that puts every point in the legend's columns
+        (bottom right) above the legend, so that the last epochs' points are never under it."""
+        item = self.accuracy_plot.getPlotItem()
+        view, legend = item.getViewBox().boundingRect(), self._accuracy_legend.boundingRect()
+        share = (legend.height() + LEGEND_ROOM) / view.height() if view.height() > 0 else 1.0
+        if share >= 0.7 or view.width() <= 0:      # a plot too low to make room in: leave it
+            return 1.0
+        (left, right), _ = item.viewRange()
+        start = right - (legend.width() + LEGEND_ROOM) / view.width() * (right - left)
+        under = [y[x >= start] for x, y in (curve.getData() for curve in item.listDataItems())
+                 if x is not None and len(x)]
+        under = np.concatenate(under) if under else np.array([])
+        under = under[np.isfinite(under)]
+        if not len(under):
+            return 1.0
+        # A point v clears the legend when (v - floor) / (1 - floor) >= share.
+        needed = (float(under.min()) - share) / (1 - share)
+        return max(0.0, float(np.floor(needed * 20) / 20))
 
     def hints(self) -> list:
         """The text items that say what will appear in each plot before a run (loss, accuracy)."""

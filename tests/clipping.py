@@ -1,13 +1,14 @@
 """What a person would see as cut off in a window, found by geometry: widgets that stick out of their
 parents, labels and buttons too small for their text, plots whose titles, axes or legends do not fit
-in their view, tick labels written over one another. And a walk over every tab and every page of
+in their view or legends drawn over their data, tick labels written over one another. And a walk over every tab and every page of
 the window (the pages of its QStackedWidgets and QTabWidgets, nested ones too)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRect, QRectF
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -151,6 +152,28 @@ def _tick_overlaps(axis: pg.AxisItem) -> list[str]:
     return []
 
 
+def _legend_covers(legend: pg.LegendItem) -> list[str]:
+    """Whether a legend is drawn over a data point of its plot (points only: a line between two
+    points that passes under it is not seen)."""
+    if not legend.items:
+        return []
+    plot = legend.parentItem()
+    while plot is not None and not isinstance(plot, pg.PlotItem):
+        plot = plot.parentItem()
+    if plot is None:
+        return []
+    area = _scene_rect(legend).adjusted(SLACK, SLACK, -SLACK, -SLACK)
+    view = plot.getViewBox()
+    for curve in plot.listDataItems():
+        x, y = curve.getData()
+        if not curve.isVisible() or x is None or not len(x):
+            continue
+        for px, py in zip(x, y):
+            if np.isfinite(px) and np.isfinite(py) and area.contains(view.mapViewToScene(QPointF(px, py))):
+                return [f"the legend covers the point ({px:g}, {py:g}) of {curve.name() or 'a curve'}"]
+    return []
+
+
 def plot_problems(root: QWidget) -> list[str]:
     """Every pyqtgraph view under root: its plots, titles, axes and legends inside what it shows."""
     problems = []
@@ -177,6 +200,7 @@ def plot_problems(root: QWidget) -> list[str]:
                 problems.append(f"{label} of {where} sticks out of its view: {rect.getRect()} "
                                 f"outside {shown.getRect()}")
             if isinstance(item, pg.LegendItem):
+                problems += [f"{p} of {where}" for p in _legend_covers(item)]
                 box = item.parentItem()
                 while box is not None and not isinstance(box, pg.ViewBox):
                     box = box.parentItem()

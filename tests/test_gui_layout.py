@@ -120,6 +120,23 @@ def test_pages_full_of_results_still_fit(window, qtbot, size):
     assert not problems(window), problems(window)
 
 
+@pytest.mark.parametrize("size", [DEFAULT_SIZE, "minimum"], ids=["1180x760", "minimum"])
+def test_the_training_legends_cover_no_point(window, qtbot, size):
+    """A run's accuracy climbs into the corner where its legend sits; the plot makes room below."""
+    window.tabs.setCurrentWidget(window.train_tab)
+    size_to(window, qtbot, size)
+    plots = window.train_tab.plots
+    for _ in range(2):
+        plots.begin_run()
+        plots.plan(480, 4)
+        plots.add_steps(np.arange(1, 481), 2.3 * np.exp(-np.arange(480) / 40) + 0.1)
+        for epoch, train, validation in [(1, 0.925, 0.91), (2, 0.965, 0.94), (3, 0.976, 0.952), (4, 0.978, 0.956)]:
+            plots.add_epoch(epoch, train, validation)
+    plots.redraw()
+    qtbot.wait(150)
+    assert not problems(window), problems(window)
+
+
 LONG_STATUS = {   # as long as the longest each view writes
     "Initialisation explorer": "Sigmoid: the outputs of 1000 random inputs, layer by layer.",
     "Overfitting and regularisation": "Gap between training and unseen accuracy, in points: No regularisation: "
