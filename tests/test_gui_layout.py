@@ -350,11 +350,12 @@ def test_the_guide_has_a_section_for_every_tab_and_opens_at_the_current_one(wind
 def test_the_shortcuts_list_has_the_menus_keys_and_the_digit_keys(window, qtbot):
     rows = menu_shortcuts(window)
     commands = {what: keys for what, _, keys in rows}
-    assert "Open model" in commands and "Undo stroke" in commands and "Guide to the tabs" in commands
+    assert "Open model" in commands and "Guide to the tabs" in commands
     window.help_actions["shortcuts"].trigger()
     dialog = window.findChild(HelpDialog, "shortcutsDialog")
     text = dialog.browser.toPlainText()
-    assert commands["Open model"] in text and "0 – 9" in text and "Right-click on the sheet" in text
+    assert all(what in text and keys in text for what, keys in commands.items())    # every menu's keys
+    assert "0 – 9" in text and "Right-click on the sheet" in text
     assert all(what in text for what, _, _ in OTHER_SHORTCUTS)
 
 
