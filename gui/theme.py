@@ -234,7 +234,7 @@ def legend_html(entries: list[tuple[QColor, str]], dashed: set[str] = frozenset(
     for colour, label in entries:
         line = "‒ ‒ ‒" if label in dashed else "━━"
         parts.append(f"<span style='color:{colour.name()}; font-weight:bold'>{line}</span>&nbsp;{label}")
-    return "&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
+    return "&nbsp;&nbsp;&nbsp; ".join(parts)      # a plain space at the end: it wraps between entries
 
 
 def big_font(widget: QWidget, scale: float, bold: bool = True) -> QFont:

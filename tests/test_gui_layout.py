@@ -218,6 +218,8 @@ def test_adagrad_is_drawn_apart_from_rmsprop(window):
     adagrad, rmsprop = view.curves["adagrad"], view.curves["rmsprop"]
     assert adagrad.opts["pen"].style() != rmsprop.opts["pen"].style()
     assert adagrad.zValue() > rmsprop.zValue()
+    assert view.plot.getPlotItem().legend is None                   # the legend is above the plot
+    assert all(name in view.legend.text() for name in ("SGD", "AdaGrad", "RMSProp", "Adam"))
     assert "Deep Learning from Scratch" in view.explanation.text()
 
 

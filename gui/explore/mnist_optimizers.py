@@ -14,7 +14,8 @@ from engine.nn.optimizers import DEFAULT_LR, OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import SERIES, add_legend
+from ..labels import WrappedLabel
+from ..theme import SERIES, legend_html
 from ..train_form import parse_sizes
 from .common import ExploreView, RunControls, Throttle
 from .optimizer_playground import NAMES
@@ -69,7 +70,6 @@ class MnistOptimizersView(ExploreView):
         self.plot = plot_widget("Training loss", left="cross-entropy", bottom="step")
         item = self.plot.getPlotItem()
         item.setMouseEnabled(x=False, y=False)
-        add_legend(item, columns=2)      # top right, where the curves have come down from by then
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         for i, name in enumerate(OPTIMIZERS):
@@ -81,8 +81,15 @@ class MnistOptimizersView(ExploreView):
             self.curves[name] = item.plot(pen=pg.mkPen(colour, width=2.5, style=style), name=NAMES[name])
             if name in DASHED:
                 self.curves[name].setZValue(1)
+        # The legend above the plot, where it covers no curve however small the plot is.
+        self.legend = WrappedLabel(legend_html(
+            [(pg.mkColor(SERIES[i % len(SERIES)]), NAMES[name]) for i, name in enumerate(OPTIMIZERS)],
+            dashed={NAMES[name] for name in DASHED}))
+        main = QVBoxLayout()
+        main.addWidget(self.legend)
+        main.addWidget(self.plot, 1)
         self.controls = RunControls("Start", self.start, self.cancel)
-        self.add_body(side, self.plot, self.controls)
+        self.add_body(side, main, self.controls)
         self.show_status("Press Start to train the network once with each optimizer checked on the left.")
         self._plan()
         self.steps.valueChanged.connect(self._plan)
