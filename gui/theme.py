@@ -232,7 +232,7 @@ def legend_html(entries: list[tuple[QColor, str]], dashed: set[str] = frozenset(
     """A legend as a line of rich text, for a QLabel outside the plots (where it covers nothing)."""
     parts = []
     for colour, label in entries:
-        line = "‒ ‒ ‒" if label in dashed else "━━"
+        line = "‒&nbsp;‒&nbsp;‒" if label in dashed else "━━"
         parts.append(f"<span style='color:{colour.name()}; font-weight:bold'>{line}</span>&nbsp;{label}")
     return "&nbsp;&nbsp;&nbsp; ".join(parts)      # a plain space at the end: it wraps between entries
 
