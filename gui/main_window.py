@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 from engine.errors import EngineError
 from engine.storage.paths import user_data_dir
 
-from .about import show_about
+from .appearance import apply_saved_theme, install_view_menu
 from .background import threads_running
 from .book import book_tabs
 from .canvas import redo_keys
@@ -19,6 +19,7 @@ from .draw_tab import DrawTab
 from .error_report import log_path
 from .explore import explore_tabs
 from .handwriting import handwriting_tabs
+from .help import install_help_menu
 from .model_library import ModelLibrary
 from .settings import app_settings, settings_warnings
 from .train_tab import TrainTab
@@ -34,6 +35,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ScratchNet")
         self._closing = False
         self.settings = app_settings()
+        apply_saved_theme(self.settings)      # before the widgets, so they are built in its colours
         self.library = ModelLibrary(self.settings, self)
         self.draw_tab = DrawTab(self.library, self.settings)
         self.train_tab = TrainTab(self.library, self.settings)
@@ -93,8 +95,8 @@ class MainWindow(QMainWindow):
             self._action(edit_menu, "&Paste image", self.draw_tab.images.paste, QKeySequence.StandardKey.Paste),
         ]
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About ScratchNet", lambda: show_about(self))
+        self.theme_actions = install_view_menu(self, self.settings)
+        self.help_actions = install_help_menu(self)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)

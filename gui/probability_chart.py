@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from .theme import ACCENT, MUTED, style_plot
+from .theme import ACCENT, MUTED, fit_to_scene, style_plot
 
 
 class ProbabilityChart(pg.PlotWidget):
@@ -19,7 +19,7 @@ class ProbabilityChart(pg.PlotWidget):
         item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         self._bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.72, brush=MUTED, pen=None)
         item.addItem(self._bars)
-        self.setMinimumHeight(160)
+        fit_to_scene(self, floor=(160, 160))
         self.setToolTip("The network's softmax output: how likely it finds each digit.")
         self._values = np.zeros(10)
 

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -26,6 +25,7 @@ from engine.nn.builders import ModelSpec
 from engine.training.records import History, TrainConfig
 from engine.training.same_start import SameStart, compare
 
+from .labels import WrappedLabel
 from .series_buffer import Smoother
 from .theme import SERIES
 from .train_form import TrainForm
@@ -82,7 +82,7 @@ class RunHistory(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, TEXT_COLUMN_WIDTH)
         header.setStretchLastSection(True)
-        self.table.setMinimumHeight(90)
+        self.table.setMinimumHeight(60)     # a header and a row; the splitter above gives it more
         self.table.itemChanged.connect(self._item_changed)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.same_start_button = QPushButton("Same start")
@@ -91,8 +91,7 @@ class RunHistory(QWidget):
                                           "weights and see the same batches as far as that setting allows")
         self.same_start_button.clicked.connect(self.same_start)
         self.same_start_button.setEnabled(False)
-        self.note = QLabel("Every run of this session is listed here once it ends.")
-        self.note.setWordWrap(True)
+        self.note = WrappedLabel("Every run of this session is listed here once it ends.")
         top = QHBoxLayout()
         top.addWidget(self.note, 1)
         top.addWidget(self.same_start_button)

@@ -24,20 +24,25 @@ DEFAULTS = {
 
 TIPS = {
     "arch": "MLP: fully connected layers on the 784 pixels. CNN: two convolution-ReLU-pooling blocks that "
-            "look at small patches first (book chapter 7), then fully connected layers.",
+            "look at small patches first (chapter 7 of Deep Learning from Scratch), then fully connected "
+            "layers.",
     "hidden": "Sizes of the hidden fully connected layers, separated by commas, e.g. 100 or 256, 256.",
     "channels": "CNN only: how many 5x5 filters each of the two convolution blocks learns.",
     "activation": "The non-linearity after each hidden layer: ReLU trains fastest; sigmoid and tanh are the classic curves.",
-    "init": "Starting weights: He suits ReLU, Xavier suits sigmoid and tanh, a fixed small std is the book's first try.",
+    "init": "Starting weights: He suits ReLU, Xavier suits sigmoid and tanh, a fixed small std is the first "
+            "try of Deep Learning from Scratch (6.2).",
     "init_std": "Standard deviation of the starting weights when the initialisation is 'fixed std'.",
-    "batchnorm": "Normalise each hidden layer's outputs over the batch: faster, steadier training (book 6.3).",
-    "dropout": "Fraction of hidden units switched off at random in each training step, against overfitting (book 6.4).",
+    "batchnorm": "Normalise each hidden layer's outputs over the batch: faster, steadier training "
+                 "(Deep Learning from Scratch, 6.3).",
+    "dropout": "Fraction of hidden units switched off at random in each training step, against overfitting "
+               "(Deep Learning from Scratch, 6.4).",
     "optimizer": "The update rule: SGD follows the gradient; Momentum and Nesterov build up speed; AdaGrad, "
-                 "RMSProp and Adam adapt the step size of each weight (book 6.1).",
+                 "RMSProp and Adam adapt the step size of each weight (Deep Learning from Scratch, 6.1).",
     "lr": "Learning rate: how big a step each update takes. Too large diverges, too small crawls.",
     "batch_size": "Images per gradient step (a minibatch).",
     "epochs": "Passes over the training images.",
-    "weight_decay": "L2 penalty on the weights: pulls them towards zero, against overfitting (book 6.4.1).",
+    "weight_decay": "L2 penalty on the weights: pulls them towards zero, against overfitting "
+                    "(Deep Learning from Scratch, 6.4.1).",
     "schedule": "How the learning rate changes during training: constant, halved every 2 epochs (step), "
                 "smoothly down to zero (cosine), or up for the first quarter of the run and then down (one-cycle).",
     "preset": "Fill the form with a network and run sized for a time budget: Quick CNN passes 99% test "
@@ -48,6 +53,15 @@ TIPS = {
     "train_size": "Train on only this many images (0: all of them). A few hundred shows overfitting clearly.",
     "seed": "The random seed: the same seed and settings give the same run.",
 }
+
+
+MNIST_TRAINING_IMAGES = 60000   # the bundled MNIST's training set, which the app trains on
+
+
+def images_trained_on(config: TrainConfig) -> int:
+    """How many training images a run of these settings learns from (the validation images held out)."""
+    available = MNIST_TRAINING_IMAGES - config.validation
+    return min(config.train_size, available) if config.train_size else available
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:

@@ -33,7 +33,7 @@ from .model_actions import ModelSaver
 from .model_library import ModelEntry, ModelLibrary
 from .run_history import RunHistory, RunRecord
 from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
-from .train_form import TrainForm
+from .train_form import TrainForm, images_trained_on
 from .training_plots import TrainingPlots
 
 
@@ -75,6 +75,16 @@ class TrainTab(QWidget):
         self._started: tuple | None = None     # (spec, config, form values) of the run under way
         self._build()
         self._set_state("idle")
+        self.form.changed.connect(self._preview_plots)
+        self._preview_plots()
+
+    def _preview_plots(self) -> None:
+        """Before a run, the plots' axes are those of the run the settings make (steps and epochs)."""
+        try:
+            _, config = self.form.spec_and_config()
+        except ValueError:
+            return
+        self.plots.preview(-(-images_trained_on(config) // config.batch_size) * config.epochs, config.epochs)
 
     def _build(self) -> None:
         self.start_button = QPushButton("Start training")
@@ -113,7 +123,6 @@ class TrainTab(QWidget):
         for b in (self.start_button, self.pause_button, self.stop_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(self.use_button)
         buttons.addWidget(self.save_button)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -125,7 +134,10 @@ class TrainTab(QWidget):
         right = QVBoxLayout()
         right.addLayout(buttons)
         right.addWidget(self.progress)
-        right.addWidget(self.summary)
+        outcome = QHBoxLayout()       # the run's summary, and beside it the choice it offers
+        outcome.addWidget(self.summary, 1)
+        outcome.addWidget(self.use_button, 0, Qt.AlignmentFlag.AlignTop)
+        right.addLayout(outcome)
         below = QSplitter(Qt.Orientation.Vertical)    # the learner gives the runs' table as much room as they like
         below.addWidget(self.plots)
         below.addWidget(self.history)

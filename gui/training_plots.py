@@ -10,21 +10,42 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .series_buffer import SeriesBuffer, Smoother
-from .theme import ACCENT, ACCENT_SOFT, MUTED, SECOND, EmptyPlotHint, PercentAxis, add_legend, style_plot
+from .theme import (
+    ACCENT,
+    ACCENT_SOFT,
+    MUTED,
+    SECOND,
+    EmptyPlotHint,
+    add_legend,
+    fit_to_scene,
+    percent_axes,
+    style_plot,
+)
 
 REDRAW_MS = 200
 SMOOTHING = 0.05
+LEGEND_ROOM = 18       # pixels: the accuracy legend's offset from the corner, and a gap above it
 
 
 class TrainingPlots(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, loss_top: float = 2.5):
+        """loss_top: the top of the loss axis before a run (a network that guesses starts at ln 10 ≈ 2.3,
+        a trained one fine-tuned much lower); during a run the axis follows the losses."""
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget()
-        self.accuracy_plot = pg.PlotWidget(axisItems={"left": PercentAxis("left")})
+        self.accuracy_plot = pg.PlotWidget(axisItems=percent_axes())
         loss = style_plot(self.loss_plot, "Training loss", left="cross-entropy", bottom="step")
         accuracy = style_plot(self.accuracy_plot, "Accuracy", left="accuracy", bottom="epoch")
+        for item in (loss, accuracy):
+            item.setMouseEnabled(x=False, y=False)
+        fit_to_scene(self.loss_plot, floor=(200, 160))       # room for a few ticks and the legend
+        fit_to_scene(self.accuracy_plot, floor=(200, 140))
+        # The loss falls from the top left: its legend goes top right. The accuracy climbs to the
+        # top of a range zoomed onto it: its legend goes bottom right, under the last epochs.
         self._loss_legend = add_legend(loss)
-        self._accuracy_legend = add_legend(accuracy, offset=(-10, -10))
+        # In one row, as the plot is low and its axis makes room for the legend under the curves.
+        self._accuracy_legend = add_legend(accuracy, offset=(-10, -10), columns=2)
+        accuracy.getViewBox().sigResized.connect(self._mark_dirty)    # the room for the legend changes
         loss.setClipToView(True)
         loss.setDownsampling(auto=True, mode="mean")
         # Early in a run, mean-downsampling the first steps over the whole run's width can leave a
@@ -32,6 +53,7 @@ class TrainingPlots(QWidget):
         # (~45 paints/s, measured by bench/latency.py), starving the GUI thread and the trainer.
         loss.getViewBox().setLimits(minYRange=0.01)
         self.plan(1000, 5)
+        loss.setYRange(0, loss_top, padding=0)
         accuracy.setYRange(0.8, 1.0, padding=0.02)
         dashed = pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine)
         self._previous_loss = loss.plot(pen=dashed)
@@ -68,11 +90,11 @@ class TrainingPlots(QWidget):
     def begin_run(self) -> None:
         """Keep the finished run as the one to compare with, and start empty."""
         self._smoother = Smoother(SMOOTHING)
+        self.loss_plot.getPlotItem().enableAutoRange(y=True)
         self._set_empty(False)         # and never again: the last run stays, for comparison
         if len(self.steps):
-            if self._previous is None:   # the legend names the earlier run once there is one
-                self._loss_legend.addItem(self._previous_loss, "previous run (smoothed)")
-                self._accuracy_legend.addItem(self._previous_val, "previous run")
+            if self._previous is None:   # the loss legend names the earlier run (dashed in both plots)
+                self._loss_legend.addItem(self._previous_loss, "previous run (dashed)")
             self._previous = (self.steps, self.epochs)
             self.steps, self.epochs = SeriesBuffer(3), SeriesBuffer(3)
         self._dirty = True
@@ -84,11 +106,19 @@ class TrainingPlots(QWidget):
         for legend in (self._loss_legend, self._accuracy_legend):
             legend.setVisible(not empty)
 
+    def preview(self, total_steps: int, epochs: int) -> None:
+        """Before the first run, the axes of the run the settings would make (no effect after it)."""
+        if self.showing_hints():
+            self.plan(total_steps, epochs)
+
     def plan(self, total_steps: int, epochs: int) -> None:
         """Show the whole run's extent from the start, so the curves grow into it."""
         self.loss_plot.getPlotItem().setXRange(0, max(total_steps, 1), padding=0.02)
         self.accuracy_plot.getPlotItem().setXRange(0.5, max(epochs, 1) + 0.5, padding=0)
         self.accuracy_plot.getPlotItem().getAxis("bottom").setTickSpacing(major=max(1, epochs // 10), minor=1)
+
+    def _mark_dirty(self, *_) -> None:
+        self._dirty = True
 
     def add_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
         if not len(steps):
@@ -119,8 +149,28 @@ class TrainingPlots(QWidget):
         accuracies = np.concatenate([e.column(1), e.column(2)[valid]])
         if len(accuracies):
             low = float(np.nanmin(accuracies))   # zoom in on the interesting band, in steps of 5%
-            self.accuracy_plot.getPlotItem().setYRange(min(np.floor((low - 0.01) * 20) / 20, 0.95), 1.0,
-                                                       padding=0.02)
+            floor = min(np.floor((low - 0.01) * 20) / 20, 0.95)
+            self.accuracy_plot.getPlotItem().setYRange(min(floor, self._floor_below_legend()), 1.0, padding=0.02)
+
+    def _floor_below_legend(self) -> float:
+        """The highest bottom of the accuracy axis that puts every point in the legend's columns
+        (bottom right) above the legend, so that the last epochs' points are never under it."""
+        item = self.accuracy_plot.getPlotItem()
+        view, legend = item.getViewBox().boundingRect(), self._accuracy_legend.boundingRect()
+        share = (legend.height() + LEGEND_ROOM) / view.height() if view.height() > 0 else 1.0
+        if share >= 0.7 or view.width() <= 0:      # a plot too low to make room in: leave it
+            return 1.0
+        (left, right), _ = item.viewRange()
+        start = right - (legend.width() + LEGEND_ROOM) / view.width() * (right - left)
+        under = [y[x >= start] for x, y in (curve.getData() for curve in item.listDataItems())
+                 if x is not None and len(x)]
+        under = np.concatenate(under) if under else np.array([])
+        under = under[np.isfinite(under)]
+        if not len(under):
+            return 1.0
+        # A point v clears the legend when (v - floor) / (1 - floor) >= share.
+        needed = (float(under.min()) - share) / (1 - share)
+        return max(0.0, float(np.floor(needed * 20) / 20))
 
     def hints(self) -> list:
         """The text items that say what will appear in each plot before a run (loss, accuracy)."""

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
 
 from engine.nn.builders import ModelSpec
 from engine.data.datasets import load_mnist, to_float
@@ -161,13 +162,18 @@ def test_hyperparameter_search_plots_its_trials_and_hands_the_best_to_the_train_
     assert view.selected_trial().lr == best.lr
     save(window, tmp_path / "shots", "hyperparameters")
 
-    view.train_button.click()
+    view.train_button.click()                 # it asks first, and trains only on "Train"
+    box = window.findChild(QMessageBox, "trainConfirm")
+    assert box is not None and box.isVisible() and not window.train_tab.is_training()
+    assert "all 59,500 training images" in box.text()
+    next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole).click()
     try:
         assert window.tabs.currentWidget() is window.train_tab
         assert window.train_tab.is_training()
         values = form.values()
         assert values["lr"] == pytest.approx(best.lr, abs=5e-6) and values["optimizer"] == "sgd"
         assert values["weight_decay"] == pytest.approx(best.weight_decay, abs=5e-6)
+        assert values["train_size"] == 0 and values["epochs"] == 1     # all the images; the Train tab's epochs
     finally:
         window.train_tab.stop()
         qtbot.waitUntil(lambda: not window.train_tab.is_training(), timeout=WAIT)

@@ -14,7 +14,7 @@ from engine.storage.model_file import load_model
 from engine.storage.paths import bundled_model
 
 from ..spin_box import spin_box
-from ..theme import ACCENT, MUTED, SECOND, big_font
+from ..theme import ACCENT, MUTED, SECOND, big_font, percent_axes
 from ..explore.common import ExploreView, WrappedLabel
 from ..explore.plots import plot_widget, text_colour
 from .pictures import flexible
@@ -81,7 +81,7 @@ class LossFunctionsPage(ExploreView):
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, pen=None, brush=pg.mkBrush(MUTED))
         self.bars_plot.getPlotItem().addItem(self.bars)
         self.loss_plot = plot_widget(None, left="cross-entropy", bottom="change of the weight")
-        self.accuracy_plot = plot_widget(None, left="accuracy", bottom="change of the weight")
+        self.accuracy_plot = plot_widget(None, left="accuracy", bottom="change of the weight", axis_items=percent_axes())
         self.loss_item = self.loss_plot.plot(pen=pg.mkPen(ACCENT, width=2.5))
         self.accuracy_item = self.accuracy_plot.plot(pen=pg.mkPen(SECOND, width=2.5))
         for plot in (self.loss_plot, self.accuracy_plot):

@@ -13,7 +13,7 @@ from engine.experiments.two_layer_net import TrainingLogSetup, time_gradients, t
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import ACCENT, SECOND, add_legend
+from ..theme import ACCENT, SECOND, add_legend, percent_axes
 from ..explore.common import ExploreView, RunControls, Throttle, WrappedLabel
 from ..explore.plots import plot_widget
 from .pictures import flexible
@@ -130,7 +130,7 @@ class TrainingLogPage(ExploreView):
         self.controls = RunControls("Train", self.start, self.cancel)
         self.loss_plot = plot_widget("Loss per step (figure 4-11)", left="loss", bottom="step")
         self.loss_item = self.loss_plot.plot(pen=pg.mkPen(ACCENT, width=1))
-        self.accuracy_plot = plot_widget("Accuracy per epoch (figure 4-12)", left="accuracy", bottom="epoch")
+        self.accuracy_plot = plot_widget("Accuracy per epoch (figure 4-12)", left="accuracy", bottom="epoch", axis_items=percent_axes())
         item = self.accuracy_plot.getPlotItem()
         item.setYRange(0, 1.0)
         add_legend(item, offset=(-10, -10))

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..background import BackgroundJob, JobContext
+from ..labels import StatusLine, WrappedLabel  # noqa: F401 - the views import them from here
+from ..scrolling import scrolling
 from ..theme import BAD, big_font
 
 REPORT_SECONDS = 0.1   # workers report at most ten times a second
@@ -37,32 +39,9 @@ class Throttle:
         return False
 
 
-class WrappedLabel(QLabel):
-    """A word-wrapped label exactly as tall as its text at its current width (a plain QLabel asks
-    for the height it would need at a much narrower width, leaving gaps around the text)."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None):
-        super().__init__(text, parent)
-        self.setWordWrap(True)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        if self.width() > 0:
-            hint.setHeight(self.heightForWidth(self.width()))
-        return hint
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.heightForWidth(event.size().width()) != event.size().height():
-            self.updateGeometry()
-
-
 class ExploreView(QWidget):
-    """A titled view with an explanation; `run()` starts its computation in a worker thread."""
+    """A titled view with an explanation; `run()` starts its computation in a worker thread. The
+    view scrolls when the window is too small for it."""
 
     def __init__(self, title: str, explanation: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -73,10 +52,12 @@ class ExploreView(QWidget):
         about = WrappedLabel(explanation)
         about.setTextFormat(Qt.TextFormat.RichText)
         self.explanation = about
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.status_label.setVisible(False)
-        self.layout_ = QVBoxLayout(self)
+        self.status_label = StatusLine()
+        self.content = QWidget()
+        self.layout_ = QVBoxLayout(self.content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(self.content))
         self.layout_.addWidget(heading)
         self.layout_.addWidget(about)
         self._jobs: list[BackgroundJob] = []
@@ -168,7 +149,7 @@ class ExploreView(QWidget):
     def show_status(self, text: str) -> None:
         self.status_label.setStyleSheet("")
         self.status_label.setText(text)
-        self.status_label.setVisible(bool(text))
+        self.status_label.setVisible(bool(text) or self.status_label.lines > 0)
 
     def show_problem(self, message: str) -> None:
         self.status_label.setStyleSheet(f"color: {BAD.name()}")

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.experiments.inspection import TestPredictions
 
-from ..theme import ACCENT
+from ..theme import ACCENT, fit_to_scene
 from .common import WrappedLabel
 from .gallery import DigitGallery
 from .plots import SEQUENTIAL, image_item, plot_widget
@@ -52,7 +52,7 @@ class ConfusionPage(QWidget):
         self._highlight.setVisible(False)
         item.addItem(self._highlight)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
-        self.plot.setMinimumWidth(360)
+        fit_to_scene(self.plot, floor=(300, 280))
         self.plot.setToolTip("Click a cell to see those test images")
         self.summary = WrappedLabel()
         self.cell_title = QLabel("Click a cell of the matrix.")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -36,8 +37,9 @@ from engine.experiments.hyperparameter_search import (
 from engine.nn.optimizers import OPTIMIZERS
 
 from ..spin_box import spin_box
-from ..theme import ACCENT, BAD
-from .common import ExploreView, RunControls, WrappedLabel
+from ..theme import ACCENT, BAD, DecadeAxis, percent_axes
+from ..train_form import MNIST_TRAINING_IMAGES
+from .common import ExploreView, RunControls, StatusLine, WrappedLabel
 from .optimizer_playground import NAMES
 from .plots import ACCURACY, brushes_for, plot_widget
 
@@ -100,15 +102,15 @@ class HyperparameterView(ExploreView):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._on_selection)
-        self.best_label = WrappedLabel("No trials yet.")
+        self.best_label = StatusLine("No trials yet.", lines=2)
         self.train_button = QPushButton("Train a full model with these settings")
         self.train_button.setEnabled(False)
         self.train_button.setToolTip("Put the chosen learning rate, weight decay and optimizer into the Train tab "
-                                     "and start training there, on all the training images")
-        self.train_button.clicked.connect(self.train_with_selected)
+                                     "and train there on all the training images (it asks first)")
+        self.train_button.clicked.connect(self.confirm_training)
         side = QVBoxLayout()
         side.addLayout(form)
-        side.addWidget(QLabel("Best trials: learning rate, weight decay, accuracy"))
+        side.addWidget(QLabel("Best trials"))
         side.addWidget(self.table, 1)
         side.addWidget(self.best_label)
         side.addWidget(self.train_button)
@@ -117,28 +119,33 @@ class HyperparameterView(ExploreView):
         side_widget.setMaximumWidth(380)
 
         self.controls = RunControls("Search", self.start, self.cancel)
-        self.map_plot = plot_widget("Settings tried", left="weight decay", bottom="learning rate")
-        self.accuracy_plot = plot_widget("Validation accuracy by learning rate", left="validation accuracy",
-                                         bottom="learning rate")
+        self.map_plot = plot_widget("Settings tried", left="weight decay", bottom="learning rate",
+                                    axis_items={"left": DecadeAxis("left"), "bottom": DecadeAxis("bottom")})
+        self.accuracy_plot = plot_widget("Validation accuracy", left="validation accuracy", bottom="learning rate",
+                                         axis_items={**percent_axes(), "bottom": DecadeAxis("bottom")})
         for plot in (self.map_plot, self.accuracy_plot):
             plot.getPlotItem().setMouseEnabled(x=False, y=False)
             for axis in ("left", "bottom"):
                 plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
         self.map_plot.getPlotItem().setLogMode(x=True, y=True)
         self.accuracy_plot.getPlotItem().setLogMode(x=True, y=False)
-        self.accuracy_plot.getPlotItem().setYRange(0, 1, padding=0.02)
+        self.accuracy_plot.getPlotItem().setYRange(0, 1, padding=0.05)
         self.map_points = self.map_plot.plot(pen=None, symbol="o", symbolSize=11)
         self.accuracy_points = self.accuracy_plot.plot(pen=None, symbol="o", symbolSize=9)
         self.failed_points = self.map_plot.plot(pen=None, symbol="x", symbolSize=11, symbolBrush=BAD,
                                                 symbolPen=pg.mkPen(BAD, width=2))
-        self.chosen_marks = [plot.plot(pen=None, symbol="star", symbolSize=22, symbolBrush=None,
+        self.chosen_marks = [plot.plot(pen=None, symbol="star", symbolSize=20, symbolBrush=None,
                                        symbolPen=pg.mkPen(ACCENT, width=2.5))
                              for plot in (self.map_plot, self.accuracy_plot)]
         plots = QHBoxLayout()
-        plots.addWidget(self.map_plot)
-        plots.addWidget(self.accuracy_plot)
+        plots.addWidget(self.map_plot, 1)
+        plots.addWidget(self.accuracy_plot, 1)
         self.add_body(side_widget, plots, self.controls)
+        self.show_status("Press Search to try the settings; each trial's short run takes a few seconds.")
         self._sync_with_train_form()
+        for spin in (self.lr_low, self.lr_high, self.wd_low, self.wd_high):
+            spin.valueChanged.connect(self._plan_axes)
+        self._plan_axes()
 
     @staticmethod
     def _exponent(value: int) -> QSpinBox:
@@ -176,6 +183,20 @@ class HyperparameterView(ExploreView):
         if not self.busy():
             self._sync_with_train_form()
 
+    def _plan_axes(self) -> None:
+        """Before a search, the axes span the ranges it will draw from (log-mode axes take log10)."""
+        if self.busy() or self.trials:
+            return
+        lr = (self.lr_low.value(), max(self.lr_high.value(), self.lr_low.value() + 1))
+        wd = (self.wd_low.value(), max(self.wd_high.value(), self.wd_low.value() + 1))
+        self._set_ranges(lr, wd)
+
+    def _set_ranges(self, lr_range, wd_range) -> None:
+        # Enough padding that a star on a trial at the edge of the range stays whole.
+        self.map_plot.getPlotItem().setXRange(*lr_range, padding=0.08)
+        self.map_plot.getPlotItem().setYRange(*wd_range, padding=0.08)
+        self.accuracy_plot.getPlotItem().setXRange(*lr_range, padding=0.08)
+
     def space(self) -> SearchSpace:
         return SearchSpace(lr=(10.0 ** self.lr_low.value(), 10.0 ** self.lr_high.value()),
                            weight_decay=(10.0 ** self.wd_low.value(), 10.0 ** self.wd_high.value()))
@@ -199,10 +220,7 @@ class HyperparameterView(ExploreView):
             return
         self.trials, self.setup_used = [], setup
         self._redraw()
-        lr_range, wd_range = np.log10(space.lr), np.log10(space.weight_decay)   # log-mode axes take log10
-        self.map_plot.getPlotItem().setXRange(*lr_range, padding=0.05)
-        self.map_plot.getPlotItem().setYRange(*wd_range, padding=0.05)
-        self.accuracy_plot.getPlotItem().setXRange(*lr_range, padding=0.05)
+        self._set_ranges(np.log10(space.lr), np.log10(space.weight_decay))   # log-mode axes take log10
         self.controls.set_progress(0, setup.trials, "Loading MNIST…")
         self.show_status(f"{setup.trials} trials of {setup.spec.describe()} with {NAMES[setup.optimizer]}, "
                          f"{setup.epochs} epochs on {setup.train_size} images each…")
@@ -284,13 +302,44 @@ class HyperparameterView(ExploreView):
         self.train_button.setEnabled(not self.busy() and self.train_tab is not None)
 
     # Handing over to the Train tab.
-    def train_with_selected(self) -> None:
+    def full_settings(self, trial: Trial) -> dict:
+        """The Train tab's settings for a full model with the trial's settings: its optimizer, rate and
+        decay, on all the training images (the trials saw only a few); the Train tab's network, batch
+        size, epochs, schedule and validation images stay as they are."""
+        form = self.train_tab.form
+        return {**form.values(), "optimizer": self.setup_used.optimizer, "lr": trial.lr,
+                "weight_decay": trial.weight_decay, "train_size": 0}
+
+    def confirm_training(self) -> QMessageBox | None:
+        """Say what will be trained and how, and train only if the user agrees (the box is returned
+        open, not waited for, so that training and plots go on behind it)."""
         trial = self.selected_trial()
         if trial is None or self.train_tab is None or self.setup_used is None:
+            return None
+        values = self.full_settings(trial)
+        images = MNIST_TRAINING_IMAGES - int(values["validation"])     # train_size 0: all of them
+        box = QMessageBox(QMessageBox.Icon.Question, "Train a full model",
+                          f"Train {self.setup_used.spec.describe()} with {NAMES[values['optimizer']]}, learning rate "
+                          f"{trial.lr:.2g} and weight decay {trial.weight_decay:.2g}, on all {images:,} training "
+                          f"images for {values['epochs']} epochs?", QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(
+            f"The trials trained {self.setup_used.epochs} epochs on {self.setup_used.train_size:,} images each, "
+            "so the full model takes longer and should do better. The Train tab's optimizer, learning rate, weight "
+            "decay and training images are set to these; its epochs, batch size, schedule and validation images "
+            "stay (change them there and press Start to train otherwise).")
+        box.addButton("Train", QMessageBox.ButtonRole.AcceptRole)
+        box.setObjectName("trainConfirm")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: box.buttonRole(button) == QMessageBox.ButtonRole.AcceptRole
+                                  and self.train_with(trial))
+        box.open()
+        return box
+
+    def train_with(self, trial: Trial) -> None:
+        if self.train_tab is None or self.train_tab.is_training():
             return
         form = self.train_tab.form
-        form.set_values({**form.values(), "optimizer": self.setup_used.optimizer, "lr": trial.lr,
-                         "weight_decay": trial.weight_decay})
+        form.set_values(self.full_settings(trial))
         tabs = _tab_widget_holding(self.train_tab)
         if tabs is not None:
             tabs.setCurrentWidget(self.train_tab)

@@ -7,9 +7,9 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton
 
 from engine.experiments.activation_stats import INITIALISATIONS, LayerStats, activation_stats
 
-from ..theme import SERIES
+from ..theme import SERIES, set_title
 from .common import ExploreView
-from .plots import quiet_plot, text_colour
+from .plots import plot_grid, quiet_plot, text_colour
 
 LAYERS = 5
 ACTIVATION_NAMES = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}
@@ -21,7 +21,9 @@ EXPLANATION = (
     "so their gradients vanish) and ReLU outputs explode. With <b>std 0.01</b> they are too small: every unit "
     "gives nearly the same output and the network cannot tell its units apart. <b>Xavier</b> (std √(1/n)) keeps "
     "sigmoid and tanh outputs spread out, <b>He</b> (std √(2/n)) does the same for ReLU. "
-    "For ReLU, the zeros (about half of the outputs) are left out of the histograms.")
+    "For ReLU, the zeros (about half of the outputs) are left out of the histograms. Each histogram counts the "
+    "100,000 outputs of one layer (1000 inputs × 100 units), its title gives their standard deviation, and the "
+    "histograms of a row share their scale.")
 
 
 class InitExplorerView(ExploreView):
@@ -43,11 +45,13 @@ class InitExplorerView(ExploreView):
             self.buttons.addButton(button)
             choice.addWidget(button)
         choice.addSpacing(20)
+        self.status_label.lines = 2           # "Computing…", then what is shown: room kept for two lines
         choice.addWidget(self.status_label, 1)
         self.layout_.addLayout(choice)
 
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        # Five histograms of at least ~90 px across; four rows of a two-line title, a histogram of at
+        # least ~60 px and its axis.
+        self.graphics = plot_grid(floor=(5 * 90 + 40, 4 * 115 + 30))
         text = text_colour()
         self.plots: dict[tuple[str, int], pg.PlotItem] = {}
         self.histograms: dict[tuple[str, int], pg.PlotDataItem] = {}
@@ -61,6 +65,9 @@ class InitExplorerView(ExploreView):
             for col in range(LAYERS):
                 plot = quiet_plot(self.graphics.addPlot(row=row + 1, col=col + 1))
                 plot.getAxis("left").setStyle(showValues=False)
+                _three_ticks(plot, 0.0, 1.0)
+                plot.setXRange(0.0, 1.0, padding=0.1)
+                set_title(plot, "&nbsp;<br>&nbsp;", color=text.name(), size="8pt")   # the room the titles take
                 curve = plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(colour, width=1), brush=fill)
                 self.plots[(label, col)] = plot
                 self.histograms[(label, col)] = curve
@@ -99,9 +106,15 @@ class InitExplorerView(ExploreView):
                 if s.outside >= 0.005:
                     extra += f", {s.outside:.0%} > {s.edges[-1]:g}"
                 plot = self.plots[(label, col)]
-                plot.setTitle(f"std {s.std:.3g}{extra}", color=text, size="8pt")
-                plot.setXRange(s.edges[0], s.edges[-1], padding=0.02)
+                # The standard deviation, and below it what the histogram leaves out: narrow titles.
+                set_title(plot, f"std {s.std:.3g}<br>{extra.lstrip(', ') or '&nbsp;'}", color=text, size="8pt")
+                plot.setXRange(s.edges[0], s.edges[-1], padding=0.1)   # room for the end ticks' labels
+                _three_ticks(plot, s.edges[0], s.edges[-1])
                 plot.setYRange(0, top, padding=0.05)
-        self.show_status(f"{ACTIVATION_NAMES[activation]}: each histogram counts the 100,000 outputs of one layer "
-                         "(1000 inputs × 100 units); its title gives their standard deviation. "
-                         "The plots of a row share their scale.")
+        self.show_status(f"{ACTIVATION_NAMES[activation]}: the outputs of 1000 random inputs, layer by layer.")
+
+
+def _three_ticks(plot: pg.PlotItem, low: float, high: float) -> None:
+    """The two ends of the range and its middle: in a plot 90 px wide, more would run together."""
+    values = (low, (low + high) / 2, high)
+    plot.getAxis("bottom").setTicks([[(v, f"{v:.3g}") for v in values], []])

@@ -14,6 +14,7 @@ from engine.experiments.inspection import activation_maps, gradient_check, predi
 from engine.experiments.saliency import backward_view
 
 from ..model_library import ModelEntry
+from ..scrolling import fit_current_page
 from .activations_page import ActivationsPage
 from .backward_page import BackwardPage
 from .common import ExploreView, Throttle, WrappedLabel
@@ -52,8 +53,11 @@ class InspectTab(ExploreView):
                             (self.weights, "First layer"), (self.activations, "Activations"),
                             (self.backward, "Backward pass"), (self.gradients, "Gradient check")):
             self.pages.addTab(page, title)
+        fit_current_page(self.pages)
         self.layout_.addWidget(self.model_label)
         self.layout_.addWidget(self.progress)
+        self.status_label.lines = 0           # only problems are shown here, rarely
+        self.status_label.setVisible(False)
         self.layout_.addWidget(self.status_label)
         self.layout_.addWidget(self.pages, 1)
         self.gradients.run_button.clicked.connect(lambda: self.check_gradients())

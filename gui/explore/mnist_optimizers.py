@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
 from engine.nn.builders import ModelSpec
@@ -14,7 +14,8 @@ from engine.nn.optimizers import DEFAULT_LR, OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import SERIES, add_legend
+from ..labels import WrappedLabel
+from ..theme import SERIES, legend_html
 from ..train_form import parse_sizes
 from .common import ExploreView, RunControls, Throttle
 from .optimizer_playground import NAMES
@@ -22,14 +23,18 @@ from .plots import centred_mean, plot_widget
 
 REDRAW_MS = 150
 SMOOTHING = 5          # steps averaged on each side
+LOSS_TOP = 2.5         # a little above ln 10, where an untrained network starts
 
 EXPLANATION = (
-    "The playground's six optimizers now train a real network to read digits. Every one starts from the same "
-    "random weights and sees the same batches of 128 training images, so the only difference is the update rule. "
-    "The curves show the training loss (cross-entropy) after each step, smoothed; the faint lines are the raw "
-    "values. As in the book, SGD is the slowest to get going, and the adaptive methods (AdaGrad, RMSProp, Adam) "
-    "usually drop fastest at first (with these rates AdaGrad and RMSProp take almost the same first steps, so their "
-    "curves start together). Each optimizer uses its usual learning rate.")
+    "The playground's six optimizers now train a real network to read digits, as in figure 6-9 of "
+    "<i>Deep Learning from Scratch</i> (Saitoh Koki). Every one starts from the same random weights and sees the "
+    "same batches of 128 training images, so the only difference is the update rule; each uses its usual "
+    "learning rate. The curves show the training loss (cross-entropy) after each step, smoothed; the faint lines "
+    "are the raw values. In the book SGD is the slowest and the adaptive methods (AdaGrad, RMSProp, Adam) drop "
+    "fastest at first; which is fastest here depends on the network and the number of steps, and the line under "
+    "the buttons says how your run went. AdaGrad's curve is dashed: with these rates it takes almost the same "
+    "first steps as RMSProp, and would hide under it.")
+DASHED = {"adagrad"}   # drawn dashed and on top: it starts on RMSProp's curve
 
 
 class MnistOptimizersView(ExploreView):
@@ -64,7 +69,7 @@ class MnistOptimizersView(ExploreView):
 
         self.plot = plot_widget("Training loss", left="cross-entropy", bottom="step")
         item = self.plot.getPlotItem()
-        add_legend(item)
+        item.setMouseEnabled(x=False, y=False)
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         for i, name in enumerate(OPTIMIZERS):
@@ -72,9 +77,29 @@ class MnistOptimizersView(ExploreView):
             faint = pg.mkColor(colour)
             faint.setAlpha(60)
             self.raw_items[name] = item.plot(pen=pg.mkPen(faint, width=1))
-            self.curves[name] = item.plot(pen=pg.mkPen(colour, width=2.5), name=NAMES[name])
+            style = Qt.PenStyle.DashLine if name in DASHED else Qt.PenStyle.SolidLine
+            self.curves[name] = item.plot(pen=pg.mkPen(colour, width=2.5, style=style), name=NAMES[name])
+            if name in DASHED:
+                self.curves[name].setZValue(1)
+        # The legend above the plot, where it covers no curve however small the plot is.
+        self.legend = WrappedLabel(legend_html(
+            [(pg.mkColor(SERIES[i % len(SERIES)]), NAMES[name]) for i, name in enumerate(OPTIMIZERS)],
+            dashed={NAMES[name] for name in DASHED}))
+        main = QVBoxLayout()
+        main.addWidget(self.legend)
+        main.addWidget(self.plot, 1)
         self.controls = RunControls("Start", self.start, self.cancel)
-        self.add_body(side, self.plot, self.controls)
+        self.add_body(side, main, self.controls)
+        self.show_status("Press Start to train the network once with each optimizer checked on the left.")
+        self._plan()
+        self.steps.valueChanged.connect(self._plan)
+
+    def _plan(self) -> None:
+        """The axes of the run to come: every step, and the loss from where it starts (ln 10 ≈ 2.3, the
+        loss of a network that guesses) down to 0."""
+        if not self.busy():
+            self.plot.getPlotItem().setXRange(0, self.steps.value(), padding=0.02)
+            self.plot.getPlotItem().setYRange(0, LOSS_TOP, padding=0)
 
     def chosen(self) -> tuple[str, ...]:
         return tuple(name for name, box in self.enabled.items() if box.isChecked())
@@ -91,6 +116,7 @@ class MnistOptimizersView(ExploreView):
             return
         steps, spec = self.steps.value(), ModelSpec(hidden=hidden)
         self.losses = {name: SeriesBuffer(2) for name in names}
+        self._plan()
         for item in (*self.raw_items.values(), *self.curves.values()):
             item.setData([], [])
         self.show_status(f"Training {spec.describe()} with {len(names)} optimizers, {steps} steps each…")
@@ -130,11 +156,10 @@ class MnistOptimizersView(ExploreView):
         self.controls.set_progress(last, self.steps.value(), f"Step {last} of {self.steps.value()}")
 
     def _on_done(self, result: dict[str, list[float]]) -> None:
-        finals = [f"{NAMES[n]} {np.mean(v[-20:]):.3f}" for n, v in result.items() if v]
         steps = max((len(v) for v in result.values()), default=0)
         done = "Finished" if steps == self.steps.value() else f"Stopped at step {steps}"
         self.controls.set_progress(steps, self.steps.value(), done)
-        self.show_status(f"{done}. Mean loss over the last 20 steps: " + ", ".join(finals) + ".")
+        self.show_status(f"{done}. {ranking(result)}")
         self._dirty = True
 
     def redraw(self) -> None:
@@ -145,7 +170,23 @@ class MnistOptimizersView(ExploreView):
             steps, losses = buffer.column(0), buffer.column(1)
             self.raw_items[name].setData(steps, losses)
             self.curves[name].setData(steps, centred_mean(losses, SMOOTHING))
+        highest = max((float(np.nanmax(b.column(1))) for b in self.losses.values() if len(b)), default=0.0)
+        if np.isfinite(highest) and highest > LOSS_TOP:     # a loss that climbs stays in view
+            self.plot.getPlotItem().setYRange(0, highest * 1.05, padding=0)
 
     def shutdown(self) -> None:
         self._timer.stop()
         super().shutdown()
+
+
+def ranking(result: dict[str, list[float]], last: int = 20) -> str:
+    """What the run shows, in words: the optimizers from the lowest loss at the end to the highest
+    (each one's mean over its last steps, as single steps are noisy)."""
+    finals = sorted(((float(np.mean(v[-last:])), n) for n, v in result.items() if v))
+    if not finals:
+        return "No step was taken."
+    order = ", ".join(f"{NAMES[n]} {loss:.3f}" for loss, n in finals)
+    if len(finals) == 1:
+        return f"Mean loss over the last {last} steps: {order}."
+    return (f"Lowest loss at the end: {NAMES[finals[0][1]]}; highest: {NAMES[finals[-1][1]]}. "
+            f"Mean over the last {last} steps: {order}.")

@@ -21,9 +21,10 @@ from engine.experiments.optimizer_paths import OptimizerPath, optimizer_paths
 from engine.experiments.surfaces import SURFACES, Surface
 from engine.nn.optimizers import OPTIMIZERS
 
-from ..theme import MUTED, SERIES
+from .. import theme
+from ..theme import MUTED, SERIES, set_title
 from .common import ExploreView
-from .plots import contour_lines, quiet_plot, text_colour
+from .plots import contour_lines, plot_grid, quiet_plot, text_colour
 
 NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
          "adam": "Adam"}
@@ -108,11 +109,14 @@ class OptimizerPlayground(ExploreView):
         side.addLayout(buttons)
         side.addWidget(self.step_label)
         side.addWidget(self.surface_note)
+        self.status_label.lines = 0           # below everything else: nothing moves when it changes
+        self.status_label.setVisible(False)
         side.addWidget(self.status_label)
         side.addStretch(1)
 
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        # Wide enough for the longest titles ("diverged after 1000 steps"), so that the plots do not
+        # change size as the titles change during the walk.
+        self.graphics = plot_grid(floor=(3 * 180, 300))
         self.plots: dict[str, pg.PlotItem] = {}
         self.path_items: dict[str, pg.PlotDataItem] = {}
         self._heads: dict[str, pg.ScatterPlotItem] = {}
@@ -132,6 +136,7 @@ class OptimizerPlayground(ExploreView):
                                           symbolPen=pg.mkPen(text, width=1))
             self._contour_items[name] = []
             self.plots[name] = plot
+        theme.signals.changed.connect(self._recolour)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self.graphics.setToolTip("Click a plot to start every optimizer from that point")
 
@@ -139,6 +144,16 @@ class OptimizerPlayground(ExploreView):
         body.addLayout(side, 0)
         body.addWidget(self.graphics, 1)
         self.layout_.addLayout(body, 1)
+
+    def _recolour(self) -> None:
+        """The start, the minimum and the walkers' outline are drawn in the text colour of the theme."""
+        text = text_colour()
+        for name in self.plots:
+            self._minimum_items[name].setSymbolPen(pg.mkPen(text, width=2))
+            self._start_items[name].setSymbolBrush(text)
+            self._heads[name].setSymbolPen(pg.mkPen(text, width=1))
+        if self.paths:
+            self._draw_frame(self._frame)
 
     # Choices.
     def _on_surface_chosen(self) -> None:
@@ -263,7 +278,8 @@ class OptimizerPlayground(ExploreView):
             self._heads[name].setData(shown[-1:, 0], shown[-1:, 1])
             k = len(shown) - 1
             note = f"diverged after {k} steps" if path.diverged and k == path.steps else f"f = {path.values[k]:.3g}"
-            self.plots[name].setTitle(f"<b>{NAMES[name]}</b> · lr {path.lr:g} · {note}", color=text, size="9pt")
+            # Two short lines rather than one long one, so the plots can be narrow.
+            set_title(self.plots[name], f"<b>{NAMES[name]}</b> · lr {path.lr:g}<br>{note}", color=text, size="9pt")
         self.step_label.setText(f"Step {frame} of {self.steps.value()}")
 
     def shutdown(self) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
 
-from ..theme import style_plot
+from ..theme import PANEL_BACKGROUND, fit_to_scene, set_background, style_axes, style_plot, text_colour  # noqa: F401
 
 # Colour maps from explicit stops, so that no data file has to ship with the app.
 SEQUENTIAL = pg.ColorMap([0.0, 0.35, 0.7, 1.0], [(247, 251, 255), (158, 202, 225), (49, 130, 189), (8, 48, 107)])
@@ -17,22 +15,25 @@ ACTIVITY = pg.ColorMap([0.0, 0.35, 0.7, 1.0], [(0, 0, 4), (120, 28, 109), (237, 
 ACCURACY = pg.ColorMap([0.0, 0.5, 1.0], [(214, 69, 69), (232, 190, 58), (46, 158, 91)])
 
 
-def text_colour() -> QColor:
-    return QApplication.palette().color(QPalette.ColorRole.WindowText)
-
-
-def plot_widget(title: str | None = None, left: str | None = None, bottom: str | None = None) -> pg.PlotWidget:
-    plot = pg.PlotWidget()
+def plot_widget(title: str | None = None, left: str | None = None, bottom: str | None = None,
+                axis_items: dict | None = None) -> pg.PlotWidget:
+    plot = pg.PlotWidget(axisItems=axis_items)
     style_plot(plot, title, left, bottom)
     return plot
 
 
+def plot_grid(floor: tuple[int, int] = (160, 120)) -> pg.GraphicsLayoutWidget:
+    """A GraphicsLayoutWidget for a grid of small plots, on a panel background that follows the
+    theme, and as large as its plots need (so that its page scrolls rather than cut them off)."""
+    grid = pg.GraphicsLayoutWidget()
+    set_background(grid, PANEL_BACKGROUND)
+    fit_to_scene(grid, floor)
+    return grid
+
+
 def quiet_plot(plot: pg.PlotItem) -> pg.PlotItem:
     """A plot of a GraphicsLayoutWidget with axes in the palette's text colour, no menu, no zooming."""
-    text = text_colour()
-    for axis in ("left", "bottom"):
-        plot.getAxis(axis).setPen(pg.mkPen(text))
-        plot.getAxis(axis).setTextPen(pg.mkPen(text))
+    style_axes(plot)
     plot.setMenuEnabled(False)
     plot.hideButtons()
     plot.setMouseEnabled(x=False, y=False)

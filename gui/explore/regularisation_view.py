@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout
 
 from engine.data.datasets import load_mnist
 from engine.experiments.regularisation import OverfitSetup, default_regularisers, regularisation_runs
@@ -13,7 +13,7 @@ from engine.nn.optimizers import OPTIMIZERS
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import ACCENT, SECOND, add_legend
+from ..theme import ACCENT, SECOND, fit_to_scene, legend_html, percent_axes, set_title
 from .common import ExploreView, RunControls, Throttle
 from .optimizer_playground import NAMES
 from .plots import plot_widget, text_colour
@@ -66,24 +66,46 @@ class RegularisationView(ExploreView):
         self.test_items: list[pg.PlotDataItem] = []
         row = QHBoxLayout()
         for i in range(3):
-            plot = plot_widget(None, left="accuracy" if i == 0 else None, bottom="epoch")
+            plot = plot_widget(None, left="accuracy" if i == 0 else None, bottom="epoch", axis_items=percent_axes())
+            fit_to_scene(plot, floor=(150, 160))
             item = plot.getPlotItem()
             item.setYRange(0, 1.0, padding=0.02)
             item.setMouseEnabled(x=False, y=False)
-            if i == 0:
-                add_legend(item, offset=(-10, -10))
             self.train_items.append(item.plot(pen=pg.mkPen(ACCENT, width=2.5), name="training images"))
             self.test_items.append(item.plot(pen=pg.mkPen(SECOND, width=2.5, style=Qt.PenStyle.SolidLine),
                                              name="unseen images"))
             self.plots.append(plot)
             row.addWidget(plot)
-        self.add_body(side, row, self.controls)
-        self._title_plots([r.label for r in default_regularisers(self.weight_decay.value(), self.dropout.value())])
+        # One legend for the three plots, above them, where it covers no curve.
+        legend = QLabel(legend_html([(ACCENT, "training images"), (SECOND, "unseen images")]))
+        plots = QVBoxLayout()
+        plots.addWidget(legend)
+        plots.addLayout(row, 1)
+        self.add_body(side, plots, self.controls)
+        self.show_status("Press Start to train the same network three times: plain, with weight decay, with dropout.")
+        self._plan_epochs()
+        self.epochs.valueChanged.connect(self._plan_epochs)
+        self.weight_decay.valueChanged.connect(self._retitle)
+        self.dropout.valueChanged.connect(self._retitle)
+        self._retitle()
+
+    def _plan_epochs(self) -> None:
+        """The epoch axes span the run to come (or the run shown, while one is going)."""
+        if not self.busy():
+            for plot in self.plots:
+                plot.getPlotItem().setXRange(0, self.epochs.value(), padding=0.02)
+
+    def _retitle(self) -> None:
+        if not self.busy() and not self.curves:
+            self._title_plots([r.label for r in default_regularisers(self.weight_decay.value(), self.dropout.value())])
 
     def _title_plots(self, labels, notes=("", "", "")) -> None:
+        """Three lines each: the run, then its last accuracies and their gap (blank until there are some),
+        so that the plots keep their size when the numbers come."""
         text = text_colour().name()
         for plot, label, note in zip(self.plots, labels, notes):
-            plot.getPlotItem().setTitle(f"<b>{label}</b>{note}", color=text, size="10pt", justify="center")
+            set_title(plot.getPlotItem(), f"<b>{label}</b><br>{note or '&nbsp;<br>&nbsp;'}", color=text, size="9pt",
+                                        justify="center")
 
     def setup(self) -> OverfitSetup:
         return OverfitSetup(train_size=self.train_size.value(), test_size=self.test_size.value(),
@@ -142,7 +164,7 @@ class RegularisationView(ExploreView):
         if not len(curve):
             return ""
         train, test = curve.column(1)[-1], curve.column(2)[-1]
-        return f"<br>training {train:.0%} · unseen {test:.0%} · gap {100 * (train - test):.0f} points"
+        return f"training {train:.0%} · unseen {test:.0%}<br>gap {100 * (train - test):.0f} points"
 
     def _on_done(self, runs) -> None:
         finished = len(runs) == len(self.curves) and all(len(r) == self.epochs.value() for r in runs)

@@ -17,8 +17,8 @@ EXPLANATION = {
               "Many look like blurry strokes or parts of digits: the patterns the unit learnt to look for.",
     "conv": "Each square is one filter of the first convolution, slid over the whole image: its output is high "
             "where the image has ink under its <b>red</b> weights and none under its <b>blue</b> ones. Trained "
-            "filters tend to become detectors of edges and strokes at some angle (the book's figure 7-24), "
-            "though after a short training many still look noisy.",
+            "filters tend to become detectors of edges and strokes at some angle (figure 7-24 of "
+            "<i>Deep Learning from Scratch</i>, Saitoh Koki), though after a short training many still look noisy.",
 }
 
 

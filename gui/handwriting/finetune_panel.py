@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -32,6 +31,7 @@ from engine.storage.model_file import SavedModel, save_model
 from engine.storage.paths import user_data_dir
 
 from ..background import JobContext
+from ..labels import WrappedLabel
 from ..model_library import ModelEntry, ModelLibrary
 from ..spin_box import spin_box
 from ..theme import BAD, GOOD
@@ -41,6 +41,7 @@ from ..training_plots import TrainingPlots
 from .sample_keeper import SampleKeeper
 
 MIN_SAMPLES = 4
+FEW_HELD_OUT = 20      # below this many held-out samples, the before/after numbers say little
 ORIGIN = "finetuned"
 
 
@@ -82,7 +83,7 @@ class FinetunePanel(QWidget):
     def __init__(self, library: ModelLibrary, keeper: SampleKeeper, settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.library, self.keeper, self.settings = library, keeper, settings
-        self.plots = TrainingPlots()
+        self.plots = TrainingPlots(loss_top=1.0)
         self.run = RunController(self)
         self.run.progressed.connect(self._on_progress)
         self.run.finished.connect(self._on_finished)
@@ -90,16 +91,18 @@ class FinetunePanel(QWidget):
         self.run.stateChanged.connect(self._on_state)
         self._base_entry: ModelEntry | None = None
         self._tuned_entry: ModelEntry | None = None
+        self._holdout = 0
         self._build()
         library.activeChanged.connect(self._on_active_changed)
         library.entriesChanged.connect(lambda: self._on_active_changed(library.active))   # a rename
         keeper.changed.connect(self._update_buttons)
         keeper.loaded.connect(self._update_buttons)
         self._on_active_changed(library.active)
+        self.epochs.valueChanged.connect(self._preview_plots)
+        self._preview_plots()
 
     def _build(self) -> None:
-        self.model_label = QLabel()
-        self.model_label.setWordWrap(True)
+        self.model_label = WrappedLabel()
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)   # a model's name is data, never markup
         self.epochs = spin_box(1, 50, read_int(self.settings, "finetune/epochs", FinetuneConfig.epochs, 1, 50),
                                "Passes over the mixed set (MNIST images with your samples among them)")
@@ -129,6 +132,11 @@ class FinetunePanel(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
+        # The rule, in view (not only in the tooltip of a disabled button).
+        self.requirement = WrappedLabel()
+        # What the held-out numbers are worth: two samples make "100% → 100%" of nothing.
+        self.holdout_note = WrappedLabel()
+        self.holdout_note.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setFormat("Ready")
         self.progress.setValue(0)
@@ -151,17 +159,18 @@ class FinetunePanel(QWidget):
         after.addWidget(self.back_button)
         after.addStretch(1)
         after.addWidget(self.save_button)
-        caption = QLabel("Accuracy plot: “train” is the mixed training set, "
-                         "“validation” your held-out samples.")
+        caption = WrappedLabel("Accuracy plot: “train” is the mixed training set, "
+                               "“validation” your held-out samples.")
         caption.setEnabled(False)
-        caption.setWordWrap(True)
 
         box = QGroupBox("Fine-tune on my samples")
         inner = QVBoxLayout(box)
         inner.addLayout(form)
         inner.addLayout(buttons)
+        inner.addWidget(self.requirement)
         inner.addWidget(self.progress)
         inner.addWidget(self.table)
+        inner.addWidget(self.holdout_note)
         inner.addLayout(after)
         inner.addWidget(self.plots, 1)
         inner.addWidget(caption)
@@ -191,7 +200,11 @@ class FinetunePanel(QWidget):
 
     def _update_buttons(self, *_) -> None:
         running = self.is_running()
-        enough = self.keeper.is_loaded and len(self.keeper.store) >= MIN_SAMPLES
+        count = len(self.keeper.store) if self.keeper.is_loaded else 0
+        enough = count >= MIN_SAMPLES
+        self.requirement.setText(
+            f"Fine-tuning needs at least {MIN_SAMPLES} labelled drawings; you have {count}. A quarter of each digit's "
+            "samples is held out to measure the effect, so a few dozen say more than a handful.")
         self.start_button.setEnabled(not running and enough and self.library.active is not None)
         self.start_button.setToolTip(self.start_button.toolTip() if enough else
                                      f"Label at least {MIN_SAMPLES} drawings in the Draw tab first.")
@@ -208,6 +221,12 @@ class FinetunePanel(QWidget):
         if self._base_entry is not None:
             self.back_button.setText(f"Go back to {self._base_entry.name}")
         self._update_buttons()
+
+    def _preview_plots(self) -> None:
+        """Before a run, the plots' axes are about those of the run to come (MNIST's share of the steps;
+        the run adds a few for the samples and sets the exact extent when it starts)."""
+        config = self.config()
+        self.plots.preview(-(-config.mnist_images // config.batch_size) * config.epochs, config.epochs)
 
     def config(self) -> FinetuneConfig:
         return FinetuneConfig(epochs=self.epochs.value(), lr=self.lr.value() or None)
@@ -256,6 +275,7 @@ class FinetunePanel(QWidget):
         match event:
             case Prepared(train=train, holdout=holdout):
                 self.table.setVerticalHeaderLabels([f"{holdout} held-out samples of yours", "MNIST test set (10,000)"])
+                self._note_holdout(holdout)
                 self._fit_table()
                 self.progress.setFormat(f"Measuring before (training on {train} samples)…")
             case MeasuredBefore(scores=scores):
@@ -272,6 +292,17 @@ class FinetunePanel(QWidget):
                 self.plots.add_epoch(report.epoch, report.train_accuracy, report.validation_accuracy)
             case Measuring(what=what):
                 self.progress.setFormat(f"Measuring {what}…")
+
+    def _note_holdout(self, holdout: int) -> None:
+        self._holdout = holdout
+        if holdout >= FEW_HELD_OUT:
+            self.holdout_note.setVisible(False)
+            return
+        each = f"each one is {100 / holdout:.0f} points of the score, " if holdout else ""
+        self.holdout_note.setText(
+            f"<b>Only {holdout} of your samples {'is' if holdout == 1 else 'are'} held out</b> to measure: {each}so "
+            "the first row says little. Label more drawings (a few of each digit) for a measure that means something.")
+        self.holdout_note.setVisible(True)
 
     def _on_finished(self, outcome: FinetuneOutcome | None) -> None:
         if outcome is None:
@@ -291,9 +322,10 @@ class FinetunePanel(QWidget):
         self.back_button.setText(f"Go back to {base.name}")
         finished = outcome.result.status == "finished"
         self.progress.setFormat("Finished" if finished else f"Stopped at step {outcome.result.step}")
-        self.status.emit(f"Fine-tuned: your held-out samples {percent(before.personal)} → {percent(after.personal)}, "
-                         f"MNIST test {percent(before.mnist)} → {percent(after.mnist)}. The new model is active; "
-                         f"“Go back” returns to {base.name}.")
+        few = f" (only {self._holdout} held out)" if self._holdout < FEW_HELD_OUT else ""
+        self.status.emit(f"Fine-tuned: your held-out samples {percent(before.personal)} → "
+                         f"{percent(after.personal)}{few}, MNIST test {percent(before.mnist)} → "
+                         f"{percent(after.mnist)}. The new model is active; “Go back” returns to {base.name}.")
 
     def _on_failed(self, message: str) -> None:
         self.progress.setFormat("Failed")

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from engine.storage.samples import Sample, SampleStore, is_idx_folder
 
 from ..digit_image import digit_pixmap
+from ..labels import WrappedLabel
 from ..settings import read_text
 from ..picture import image_name_filter
 from .image_import import images_in, import_images, import_summary, label_from_name, label_paths
@@ -123,8 +123,7 @@ class SamplesPanel(QWidget):
                                       "digit's samples go to the test files, as fine-tuning holds them out. The folder "
                                       "loads with --data, with finetune --samples, and with Import.")
         self.export_button.clicked.connect(self.export_dialog)
-        self.summary = QLabel("Loading your samples…")
-        self.summary.setWordWrap(True)
+        self.summary = WrappedLabel("Loading your samples…")
 
         actions = QHBoxLayout()
         actions.addWidget(self.delete_button)

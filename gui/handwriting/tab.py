@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from ..model_library import ModelLibrary
+from ..scrolling import scrolling
 from .finetune_panel import FinetunePanel
 from .sample_keeper import SampleKeeper
 from .samples_panel import SamplesPanel
@@ -23,10 +24,14 @@ class HandwritingTab(QWidget):
             panel.status.connect(self.status)
         self.finetune.error.connect(self.error)
         keeper.failed.connect(self.error)
-        layout = QHBoxLayout(self)
+        page = QWidget()
+        layout = QHBoxLayout(page)
         layout.addWidget(self.samples, 1)
         layout.addSpacing(8)
         layout.addWidget(self.finetune, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(page))    # the fine-tuning column is tall: it scrolls in a small window
 
     def running_work(self) -> str | None:
         """For the window's quit question: the fine-tuning still going, in words."""
