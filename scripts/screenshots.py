@@ -78,24 +78,21 @@ def train(window, app) -> bool:
 
 
 def run_experiments(window, app) -> None:
-    """Short runs of the experiments that wait for a Start button, where the window has them."""
-    experiments = next((window.tabs.widget(i) for i in range(window.tabs.count())
-                        if window.tabs.tabText(i) == "Experiments"), None)
-    if experiments is None or not hasattr(experiments, "show_view"):
-        print("note: no Experiments tab with views to run; its pages are shown as they are", file=sys.stderr)
-        return
-    window.tabs.setCurrentWidget(experiments)
-    short = [("mnist_optimizers", {"steps": 200}), ("regularisation", {"epochs": 60}),
-             ("hyperparameters", {"trials_spin": 15, "epochs": 5, "train_size": 500, "validation": 500})]
-    for name, values in short:
-        view = getattr(experiments, name)
-        experiments.show_view(view)
+    """Short runs of the Book's chapter-6 experiments that wait for a Start button."""
+    short = [("Optimizers on MNIST", {"steps": 200}), ("Overfitting and regularisation", {"epochs": 60}),
+             ("Hyperparameter search", {"trials_spin": 15, "epochs": 5, "train_size": 500, "validation": 500})]
+    for title, values in short:
+        if title not in window.pages():
+            print(f"note: no page {title!r} to run", file=sys.stderr)
+            continue
+        window.show_page(title)
+        view = window.tabs.currentWidget().page(title)
         for spin, value in values.items():
             getattr(view, spin).setValue(value)
         view.controls.start_button.click()
         if not wait_until(app, lambda: not view.busy(), timeout=RUN_TIMEOUT):
             print(f"warning: {view.title} did not finish", file=sys.stderr)
-    experiments.show_view(experiments.playground)
+    window.show_page("Optimizer playground")
 
 
 def when_shown(window, app) -> None:

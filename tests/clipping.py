@@ -258,6 +258,17 @@ def walk_pages(root: QWidget, settle: Callable[[], None]) -> Iterator[str]:
 
 
 def _walk(widget: QWidget, settle, path: str) -> Iterator[str]:
+    if callable(getattr(widget, "page_titles", None)) and callable(getattr(widget, "show_page", None)):
+        # A tab of titled pages (the Book, Inspect) is walked by its titles: the Book builds a page
+        # only when it is shown through it, so flipping its stack would show empty placeholders.
+        for title in widget.page_titles():
+            widget.show_page(title)
+            settle()
+            stacks = _stacks(widget)
+            page = stacks[0].currentWidget() if stacks else None
+            name = f"{path} > {title}" if path else title
+            yield from (_walk(page, settle, name) if page is not None else [name])
+        return
     stacks = _stacks(widget)
     if not stacks:
         yield path or "window"

@@ -67,12 +67,15 @@ def test_nothing_is_cut_off_on_any_tab_or_page(window, qtbot, size):
     found, pages = {}, []
     for page in walk_pages(window, settle(qtbot)):
         pages.append(page)
-        if (trouble := problems(window)):
-            found[page] = trouble
+        if problems(window):
+            # Pages that train or animate in the background can still be laying out after 150 ms on a
+            # busy machine: what counts is what stays cut off.
+            qtbot.wait(1500)
+            if (trouble := problems(window)):
+                found[page] = trouble
     assert not found, "\n".join(f"{page}: {p}" for page, trouble in found.items() for p in trouble)
-    # The walk did see the pages of the tabs that have some (5 experiments, 5 inspections).
-    assert len(pages) >= window.tabs.count() + 8, pages
-    assert any("Gradient check" in page for page in pages)
+    # The walk did see every page of the tabs that have pages (the Book's, Inspect's), built.
+    assert [page.partition(" > ")[2] for page in pages if " > " in page] == window.pages()
 
 
 def test_the_window_can_be_made_small(window):

@@ -12,7 +12,7 @@ from engine.experiments.inspection import tile
 
 from ..explore.common import WrappedLabel
 from .drawing_page import DrawingPage
-from .pictures import PicturePanel
+from .pictures import PicturePanel, arrange
 
 EXPLANATION = (
     "Backpropagation (\"Deep Learning from Scratch\", 5.5-5.6) on a network with one layer of each kind: "
@@ -66,7 +66,16 @@ class LayerBackwardPage(DrawingPage):
         main.addWidget(self.say)
         self.add_body(side, main)
         self.layers.setMinimumWidth(200)
+        self._columns = 3
         self.start()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # Three captioned pictures side by side need about 450 pixels beside the list; below, one under another.
+        columns = 3 if event.size().width() >= 760 else 1
+        if columns != self._columns:
+            self._columns = columns
+            arrange(self.graphics, [(panel.label, panel.view) for panel in self.panels], columns)
 
     def settings(self):
         return self.answer.currentData()

@@ -135,14 +135,15 @@ class BatchNormPage(ExploreView):
         self.controls = RunControls("Train", self.start, self.cancel)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        self.graphics.setMinimumSize(400, 420)     # 16 small plots: below this the page scrolls
         self.add_body(side, self.graphics, self.controls)
-        self._build_panels(BOOK_STDS)
+        self._build_panels(BOOK_STDS, defaults.epochs)
 
     def stds(self) -> tuple[float, ...]:
         step = 16 // self.count.currentData()
         return BOOK_STDS[::step]
 
-    def _build_panels(self, stds) -> None:
+    def _build_panels(self, stds, epochs: int) -> None:
         self.graphics.clear()
         self.panels, self.curves = [], {}
         columns = 4
@@ -152,6 +153,12 @@ class BatchNormPage(ExploreView):
             plot.setTitle(f"std {std:.2g}", color=text, size="8pt")
             plot.setYRange(0, 1.0, padding=0.02)
             plot.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
+            plot.getAxis("bottom").setTicks([[(1, "1"), (epochs, str(epochs))]])      # the first and last epoch
+            plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+            plot.setXRange(1, epochs, padding=0.05)
+            # Small multiples share their axes: numbers on the left column and the bottom row only.
+            plot.getAxis("left").setStyle(showValues=i % columns == 0)
+            plot.getAxis("bottom").setStyle(showValues=i // columns == (len(stds) - 1) // columns)
             with_bn = plot.plot(pen=pg.mkPen(ACCENT, width=2))
             without = plot.plot(pen=pg.mkPen(SECOND, width=2, style=Qt.PenStyle.DashLine))
             self.panels.append(plot)
@@ -160,9 +167,7 @@ class BatchNormPage(ExploreView):
     def start(self) -> None:
         stds = self.stds()
         setup = BatchNormSetup(epochs=self.epochs.value(), train_size=self.train_size.value())
-        self._build_panels(stds)
-        for plot in self.panels:
-            plot.setXRange(1, setup.epochs, padding=0.05)
+        self._build_panels(stds, setup.epochs)
         self.accuracies = {key: [] for key in self.curves}
         self.runs = {}
         self._total = 2 * len(stds) * setup.epochs

@@ -61,10 +61,11 @@ class ConvolutionPage(DrawingPage):
         self.source_label = WrappedLabel()
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        # Two by two: at every window size each square picture gets more room than in one row of four.
         self.image_panel = PicturePanel(self.graphics, 0, 0)
         self.filter_panel = PicturePanel(self.graphics, 0, 1)
-        self.columns_panel = PicturePanel(self.graphics, 0, 2, square=False)    # 784 rows: stretched
-        self.map_panel = PicturePanel(self.graphics, 0, 3)
+        self.columns_panel = PicturePanel(self.graphics, 2, 0, square=False)    # 784 rows: stretched
+        self.map_panel = PicturePanel(self.graphics, 2, 1)
         self.window_box = pg.RectROI((0, 0), (3, 3), pen=pg.mkPen(SECOND, width=2), movable=False, resizable=False,
                                      rotatable=False)
         self.image_panel.view.addItem(self.window_box)
@@ -99,10 +100,10 @@ class ConvolutionPage(DrawingPage):
             f"On {self.source}: a {trace.size}×{trace.size} filter, stride {trace.stride}, padding {trace.pad}: the "
             f"{trace.padded.shape[0]}×{trace.padded.shape[1]} padded image gives a {oh}×{ow} feature map; im2col "
             f"makes a {trace.columns.shape[0]}×{trace.columns.shape[1]} matrix, one row per output pixel.")
-        self.image_panel.show(trace.padded, signed=False, caption="the (padded) image, the filter's window")
-        self.filter_panel.show(trace.kernel, signed=True, caption=f"the filter, {trace.size}×{trace.size}")
+        self.image_panel.show(trace.padded, signed=False, caption=f"padded {trace.padded.shape[0]}×{trace.padded.shape[1]}")
+        self.filter_panel.show(trace.kernel, signed=True, caption=f"filter {trace.size}×{trace.size}")
         self.columns_panel.show(trace.columns, signed=False,
-                                caption=f"im2col: {trace.columns.shape[0]} rows × {trace.columns.shape[1]}")
+                                caption=f"im2col {trace.columns.shape[0]}×{trace.columns.shape[1]}")
         self.window_box.setSize((trace.size, trace.size))
         self.position.blockSignals(True)
         self.position.setRange(0, oh * ow - 1)
@@ -122,7 +123,7 @@ class ConvolutionPage(DrawingPage):
         built = np.full(oh * ow, np.nan)
         built[:k + 1] = trace.feature_map.ravel()[:k + 1]
         self.map_panel.show(built.reshape(oh, ow), signed=True,
-                            caption=f"the feature map, {oh}×{ow}, up to ({i}, {j})")
+                            caption=f"feature map {oh}×{ow}")
         self.map_panel.item.setRect(QRectF(0, 0, ow, oh))
         row = trace.columns[trace.row_of(i, j)]
         terms = " + ".join(f"{p:.2f}·{w:.2f}" for p, w in zip(row[:4], trace.kernel.ravel()[:4]))

@@ -14,7 +14,7 @@ from ..theme import ACCENT, MUTED
 from ..explore.common import WrappedLabel
 from ..explore.plots import quiet_plot, text_colour
 from .drawing_page import DrawingPage
-from .pictures import PicturePanel
+from .pictures import PicturePanel, arrange
 
 EXPLANATION = (
     "A network's forward pass is matrix products (\"Deep Learning from Scratch\", 3.4): the 784 pixels x times the "
@@ -39,6 +39,7 @@ class ForwardPassPage(DrawingPage):
         self.source_label = WrappedLabel()
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        self.graphics.setMinimumHeight(220)
         self.panels = [PicturePanel(self.graphics, 0, col) for col in range(5)]
         self.score_plots = []
         for col in (5, 6):
@@ -48,12 +49,16 @@ class ForwardPassPage(DrawingPage):
             bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=pg.mkBrush(MUTED), pen=None)
             plot.addItem(bars)
             self.score_plots.append((label, plot, bars))
+        probabilities = self.score_plots[1][1]
+        probabilities.setYRange(0, 1)
+        probabilities.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])   # readable when the plot is short
         self.shapes = WrappedLabel()
-        self.batch_button = QPushButton("Predict the 10,000 test images one by one, then 100 at a time")
+        self.batch_button = QPushButton("Time one by one against 100 at a time")
+        self.batch_button.setToolTip("Predict the 10,000 test images one by one, then 100 at a time, and compare")
         self.batch_button.clicked.connect(lambda: self.time_batches())
         self.batch_result = WrappedLabel()
         bottom = QHBoxLayout()
-        bottom.addWidget(self.shapes, 1)
+        bottom.addWidget(self.shapes, 2)
         batch = QVBoxLayout()
         batch.addWidget(self.batch_button)
         batch.addWidget(self.batch_result)
@@ -64,7 +69,17 @@ class ForwardPassPage(DrawingPage):
         self.layout_.addWidget(self.graphics, 1)
         self.layout_.addLayout(bottom)
         self.batch_button.setEnabled(False)
+        self._columns = 7
         self.start()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # Seven captioned pictures need about 800 pixels in a row; a narrower page shows them in two rows.
+        columns = 7 if event.size().width() >= 840 else 4      # the page's width: its plots may not be laid out yet
+        if columns != self._columns:
+            self._columns = columns
+            cells = [(p.label, p.view) for p in self.panels] + [(label, plot) for label, plot, _ in self.score_plots]
+            arrange(self.graphics, cells, columns)
 
     def network_ready(self) -> None:
         self.batch_button.setEnabled(True)

@@ -70,13 +70,14 @@ class LossFunctionsPage(ExploreView):
 
         self.mse_label, self.cee_label = QLabel(), QLabel()
         for label in (self.mse_label, self.cee_label):
-            label.setFont(big_font(self, 1.5))
-        values = QHBoxLayout()
+            label.setFont(big_font(self, 1.3))
+        values = QVBoxLayout()          # one above the other: side by side they would widen a narrow page
+        values.setSpacing(0)
         values.addWidget(self.mse_label)
         values.addWidget(self.cee_label)
-        values.addStretch(1)
         self.bars_plot = plot_widget("y, the answer t in blue", left="probability", bottom="digit")
         self.bars_plot.getPlotItem().setYRange(0, 1)
+        self.bars_plot.getPlotItem().getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
         self.bars_plot.getPlotItem().getAxis("bottom").setTicks([[(d, str(d)) for d in DIGITS]])
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, pen=None, brush=pg.mkBrush(MUTED))
         self.bars_plot.getPlotItem().addItem(self.bars)
@@ -126,7 +127,7 @@ class LossFunctionsPage(ExploreView):
         y, label, self.losses = result
         mse, cee = self.losses
         self.mse_label.setText(f"sum of squares  {mse:.4f}")
-        self.cee_label.setText(f"     cross-entropy  {cee:.4f}")
+        self.cee_label.setText(f"cross-entropy  {cee:.4f}")
         self.bars.setOpts(height=y, brushes=[pg.mkBrush(ACCENT if d == label else MUTED) for d in DIGITS])
         total = float(y.sum())
         self.sum_label.setText(f"Σ y = {total:.3g}" + ("" if abs(total - 1) < 1e-9 else

@@ -57,3 +57,16 @@ def flexible(*widgets) -> None:
     otherwise asks for the size its contents last had, and can squeeze its neighbours flat)."""
     for widget in widgets:
         widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+
+
+def arrange(graphics: pg.GraphicsLayoutWidget, cells: list[tuple], columns: int) -> None:
+    """Lay (caption, picture) pairs out left to right, `columns` to a row, each caption above its picture."""
+    layout = graphics.ci
+    for caption, picture in cells:
+        for item in (caption, picture):
+            if item in layout.items:
+                layout.removeItem(item)
+    for i, (caption, picture) in enumerate(cells):
+        row, col = divmod(i, columns)
+        layout.addItem(caption, row=2 * row, col=col)
+        layout.addItem(picture, row=2 * row + 1, col=col)
