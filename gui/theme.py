@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
@@ -59,8 +60,15 @@ def background(role: str) -> QColor:
     return palette().color(QPalette.ColorRole.Base)
 
 
+# The styled views, for restyle_all: walking QApplication.allWidgets() instead wraps every widget of the
+# process, those of windows already closed too, and crashed in PySide on one of them.
+_styled: list[pg.GraphicsView] = []
+
+
 def set_background(view: pg.GraphicsView, role: str = PLOT_BACKGROUND) -> None:
     """The view's background in the palette's colours, now and after every change of theme."""
+    if view.property("themeBackground") is None:
+        _styled.append(view)
     view.setProperty("themeBackground", role)
     view.setBackground(background(role))
 
@@ -156,9 +164,9 @@ def restyle(view: pg.GraphicsView) -> None:
 def restyle_all() -> None:
     """After a change of theme: every styled plot in the application, then the items that draw
     in the text colour themselves."""
-    for widget in QApplication.allWidgets():
-        if isinstance(widget, pg.GraphicsView):
-            restyle(widget)
+    _styled[:] = [view for view in _styled if shiboken6.isValid(view) and not getattr(view, "closed", False)]
+    for view in _styled:
+        restyle(view)
     signals.changed.emit()
 
 
