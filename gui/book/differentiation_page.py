@@ -59,13 +59,12 @@ class NumericalDifferentiationPage(ExploreView):
         side.addWidget(self.notes)
         side.addStretch(1)
 
-        self.function_plot = plot_widget("f(x) = 0.01x² + 0.1x and its tangent at x", bottom="x")
+        self.function_plot = plot_widget("f(x) = 0.01x² + 0.1x, tangent at x", bottom="x")
         xs = np.arange(0.0, 20.0, 0.1)
         self.function_plot.plot(xs, function_1(xs), pen=pg.mkPen(ACCENT, width=2.5))
         self.tangent_item = self.function_plot.plot(pen=pg.mkPen(SECOND, width=2))
         self.point_item = self.function_plot.plot(pen=None, symbol="o", symbolBrush=SECOND, symbolPen=None)
-        self.error_plot = plot_widget("How far each estimate is from the true slope 0.02x + 0.1",
-                                      left="error", bottom="h")
+        self.error_plot = plot_widget("Error of each estimate at x = 5", left="error", bottom="h")
         item = self.error_plot.getPlotItem()
         item.setLogMode(x=True, y=True)
         add_legend(item, offset=(10, -10))
@@ -125,7 +124,6 @@ class NumericalDifferentiationPage(ExploreView):
             estimates = [e for e in curves[name] if np.isfinite(getattr(e, kind))]
             errors = [max(getattr(e, f"{kind}_error"), FLOOR) for e in estimates]
             item.setData([e.h for e in estimates], errors)
-        self.error_plot.getPlotItem().setTitle("Error of each estimate at x = 5 (0 is drawn at 1e-17; float32 "
-                                               "stops where h rounds to 0)", size="10pt")
         self.notes.setText("The notes' tangent slopes, by numerical_diff: at 5, <b>{:.16g}</b>; at 10, <b>{:.16g}</b>"
-                           " (exact: 0.2 and 0.3).".format(self.tangents[5.0], self.tangents[10.0]))
+                           " (exact: 0.2 and 0.3). On the right, an error of 0 is drawn at 1e-17, and float32's curves stop where"
+                           " h rounds to 0.".format(self.tangents[5.0], self.tangents[10.0]))

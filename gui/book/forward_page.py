@@ -12,7 +12,7 @@ from engine.experiments.forward_pass import forward_steps, one_by_one_and_batche
 
 from ..theme import ACCENT, MUTED
 from ..explore.common import WrappedLabel
-from ..explore.plots import quiet_plot, text_colour
+from ..explore.plots import probability_axis, quiet_plot, text_colour
 from .drawing_page import DrawingPage
 from .pictures import PicturePanel, arrange
 
@@ -49,9 +49,7 @@ class ForwardPassPage(DrawingPage):
             bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=pg.mkBrush(MUTED), pen=None)
             plot.addItem(bars)
             self.score_plots.append((label, plot, bars))
-        probabilities = self.score_plots[1][1]
-        probabilities.setYRange(0, 1)
-        probabilities.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])   # readable when the plot is short
+        probability_axis(self.score_plots[1][1])
         self.shapes = WrappedLabel()
         self.batch_button = QPushButton("Time one by one against 100 at a time")
         self.batch_button.setToolTip("Predict the 10,000 test images one by one, then 100 at a time, and compare")

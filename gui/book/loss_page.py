@@ -16,7 +16,7 @@ from engine.storage.paths import bundled_model
 from ..spin_box import spin_box
 from ..theme import ACCENT, MUTED, SECOND, big_font, percent_axes
 from ..explore.common import ExploreView, WrappedLabel
-from ..explore.plots import plot_widget, text_colour
+from ..explore.plots import plot_widget, probability_axis, text_colour
 from .pictures import flexible
 
 EXPLANATION = (
@@ -76,8 +76,7 @@ class LossFunctionsPage(ExploreView):
         values.addWidget(self.mse_label)
         values.addWidget(self.cee_label)
         self.bars_plot = plot_widget("y, the answer t in blue", left="probability", bottom="digit")
-        self.bars_plot.getPlotItem().setYRange(0, 1)
-        self.bars_plot.getPlotItem().getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        probability_axis(self.bars_plot.getPlotItem())
         self.bars_plot.getPlotItem().getAxis("bottom").setTicks([[(d, str(d)) for d in DIGITS]])
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, pen=None, brush=pg.mkBrush(MUTED))
         self.bars_plot.getPlotItem().addItem(self.bars)

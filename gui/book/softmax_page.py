@@ -11,7 +11,7 @@ from engine.experiments.softmax_overflow import NOTES_SCORES, compare_softmax
 
 from ..theme import ACCENT
 from ..explore.common import ExploreView, WrappedLabel
-from ..explore.plots import plot_widget
+from ..explore.plots import plot_widget, probability_axis
 
 EXPLANATION = (
     "The output layer's <b>softmax</b> y<sub>k</sub> = exp(a<sub>k</sub>) / Σ exp(a<sub>i</sub>) turns any scores "
@@ -51,10 +51,12 @@ class SoftmaxPage(ExploreView):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Columns as wide as their texts (a narrow window scrolls the table), the spare width to the last.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.summary = WrappedLabel()
         self.plot = plot_widget("Stable softmax: the probabilities", left="probability", bottom="class")
-        self.plot.getPlotItem().setYRange(0, 1.0)
+        probability_axis(self.plot.getPlotItem())
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=pg.mkBrush(ACCENT), pen=None)
         self.plot.getPlotItem().addItem(self.bars)
         main = QVBoxLayout()
@@ -86,6 +88,11 @@ class SoftmaxPage(ExploreView):
         for col, values in enumerate(columns):
             for row, value in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(f"{value:.6e}" if col in (1, 2, 4, 5) else f"{value:g}"))
+        # Tall enough for up to four rows and a horizontal scroll bar: the page scrolls rather than the table.
+        table = self.table
+        rows = sum(table.rowHeight(r) for r in range(min(table.rowCount(), 4)))
+        table.setMinimumHeight(table.horizontalHeader().height() + rows + table.horizontalScrollBar().sizeHint().height()
+                               + 2 * table.frameWidth())
         self.bars.setOpts(x=np.arange(len(c.stable)), height=c.stable)
         self.plot.getPlotItem().getAxis("bottom").setTicks([[(i, str(i)) for i in range(len(c.stable))]])
         naive = "nan: the formula as written fails" if np.isnan(c.naive).any() else "the same as the stable one"

@@ -40,6 +40,12 @@ def quiet_plot(plot: pg.PlotItem) -> pg.PlotItem:
     return plot
 
 
+def probability_axis(plot: pg.PlotItem) -> None:
+    """A y axis from 0 to 1 with three ticks, readable however short the plot is."""
+    plot.setYRange(0, 1)
+    plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+
+
 def contour_lines(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """The level set z = level of a grid z[i, j] = f(xs[j], ys[i]), as x and y arrays with NaN
     between separate pieces (for a PlotDataItem with connect="finite")."""
