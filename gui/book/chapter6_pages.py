@@ -13,7 +13,7 @@ from engine.experiments.init_training import STARTS, InitTrainingSetup, init_tra
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import ACCENT, SECOND, SERIES, add_legend
+from ..theme import ACCENT, SECOND, SERIES, EmptyPlotHint, add_legend
 from ..explore.common import ExploreView, RunControls, Throttle, WrappedLabel
 from ..explore.plots import centred_mean, plot_widget, quiet_plot, text_colour
 
@@ -58,8 +58,15 @@ class InitTrainingPage(ExploreView):
         self.items = {label: self.plot.plot(pen=pg.mkPen(SERIES[i], width=2), name=label)
                       for i, (label, _, _) in enumerate(STARTS)}
         self.add_body(side, self.plot, self.controls)
+        # Before a run, the axes of the run the settings would make, and a word on what comes there.
+        self.plot.getPlotItem().setRange(xRange=(0, defaults.steps), yRange=(0, 2.5), padding=0.02)
+        self.steps.valueChanged.connect(
+            lambda steps: self.losses or self.plot.getPlotItem().setXRange(0, steps, padding=0.02))
+        self.hint = EmptyPlotHint(self.plot.getPlotItem(), "The loss of each of the five starts appears here.")
 
     def start(self) -> None:
+        self.hint.hide()
+        self.plot.getPlotItem().enableAutoRange(axis="y")
         setup = InitTrainingSetup(activation=self.activation.currentData(), steps=self.steps.value())
         self.losses = {label: SeriesBuffer(2) for label, _, _ in STARTS}
         self.spreads = {}

@@ -13,7 +13,7 @@ from engine.experiments.two_layer_net import TrainingLogSetup, time_gradients, t
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import ACCENT, SECOND, add_legend, percent_axes
+from ..theme import ACCENT, SECOND, EmptyPlotHint, add_legend, percent_axes
 from ..explore.common import ExploreView, RunControls, Throttle, WrappedLabel
 from ..explore.plots import plot_widget
 from .pictures import flexible
@@ -144,12 +144,29 @@ class TrainingLogPage(ExploreView):
         main.addWidget(self.accuracy_plot)
         self.add_body(side, main, self.controls)
         self.losses = SeriesBuffer(2)
+        # Before a run, the axes of the run the settings would make, and a word on what comes there.
+        self.hints = [EmptyPlotHint(self.loss_plot.getPlotItem(), "The loss of every step appears here."),
+                      EmptyPlotHint(item, "Train and test accuracy after each epoch appear here.")]
+        for spin in (self.epochs, self.batch):
+            spin.valueChanged.connect(self._empty_ranges)
+        self.loss_plot.getPlotItem().setYRange(0, 2.5, padding=0.02)
+        self._empty_ranges()
+
+    def _empty_ranges(self) -> None:
+        if self.reports:
+            return
+        steps = self.epochs.value() * -(-60_000 // self.batch.value())
+        self.loss_plot.getPlotItem().setXRange(0, steps, padding=0.02)
+        self.accuracy_plot.getPlotItem().setXRange(0, self.epochs.value(), padding=0.02)
 
     def setup(self) -> TrainingLogSetup:
         return TrainingLogSetup(epochs=self.epochs.value(), lr=self.lr.value(), batch_size=self.batch.value(),
                                 hidden=self.hidden.value(), sampling=self.sampling.currentData())
 
     def start(self) -> None:
+        for hint in self.hints:
+            hint.hide()
+        self.loss_plot.getPlotItem().enableAutoRange()
         setup = self.setup()
         self.reports, self.losses = [], SeriesBuffer(2)
         for plot_item in (self.loss_item, self.train_item, self.test_item):
