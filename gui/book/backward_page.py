@@ -11,6 +11,7 @@ from engine.experiments.book_networks import one_of_each_network
 from engine.experiments.inspection import tile
 
 from ..explore.common import WrappedLabel
+from ..theme import PANEL_BACKGROUND, set_background
 from .drawing_page import DrawingPage
 from .pictures import PicturePanel, arrange
 
@@ -57,7 +58,7 @@ class LayerBackwardPage(DrawingPage):
         side.addWidget(self.layers, 1)
         self.source_label = WrappedLabel()
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        set_background(self.graphics, PANEL_BACKGROUND)      # and again after a change of theme
         self.panels = [PicturePanel(self.graphics, 0, col) for col in range(3)]
         self.say = WrappedLabel()
         main = QVBoxLayout()

@@ -13,7 +13,7 @@ from engine.experiments.init_training import STARTS, InitTrainingSetup, init_tra
 
 from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
-from ..theme import ACCENT, SECOND, SERIES, EmptyPlotHint, add_legend
+from ..theme import ACCENT, PANEL_BACKGROUND, SECOND, SERIES, EmptyPlotHint, add_legend, set_background
 from ..explore.common import ExploreView, RunControls, Throttle, WrappedLabel
 from ..explore.plots import centred_mean, plot_widget, quiet_plot, text_colour
 
@@ -141,7 +141,7 @@ class BatchNormPage(ExploreView):
         side.addStretch(1)
         self.controls = RunControls("Train", self.start, self.cancel)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        set_background(self.graphics, PANEL_BACKGROUND)      # and again after a change of theme
         self.graphics.setMinimumSize(400, 420)     # 16 small plots: below this the page scrolls
         self.add_body(side, self.graphics, self.controls)
         self._build_panels(BOOK_STDS, defaults.epochs)

@@ -12,7 +12,7 @@ from engine.storage.model_file import load_model
 from engine.storage.paths import bundled_model
 
 from ..spin_box import spin_box
-from ..theme import SECOND
+from ..theme import PANEL_BACKGROUND, SECOND, set_background
 from ..explore.common import WrappedLabel
 from .drawing_page import DrawingPage
 from .pictures import PicturePanel
@@ -60,7 +60,7 @@ class ConvolutionPage(DrawingPage):
         side.addStretch(1)
         self.source_label = WrappedLabel()
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        set_background(self.graphics, PANEL_BACKGROUND)      # and again after a change of theme
         # Two by two: at every window size each square picture gets more room than in one row of four.
         self.image_panel = PicturePanel(self.graphics, 0, 0)
         self.filter_panel = PicturePanel(self.graphics, 0, 1)

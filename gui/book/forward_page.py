@@ -10,7 +10,7 @@ from engine.data.datasets import load_mnist, to_float
 from engine.experiments.book_networks import three_layer_network
 from engine.experiments.forward_pass import forward_steps, one_by_one_and_batched
 
-from ..theme import ACCENT, MUTED
+from ..theme import ACCENT, MUTED, PANEL_BACKGROUND, set_background
 from ..explore.common import WrappedLabel
 from ..explore.plots import probability_axis, quiet_plot, text_colour
 from .drawing_page import DrawingPage
@@ -38,7 +38,7 @@ class ForwardPassPage(DrawingPage):
         self.timing = None
         self.source_label = WrappedLabel()
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(self.palette().color(self.backgroundRole()).lighter(104))
+        set_background(self.graphics, PANEL_BACKGROUND)      # and again after a change of theme
         self.graphics.setMinimumHeight(220)
         self.panels = [PicturePanel(self.graphics, 0, col) for col in range(5)]
         self.score_plots = []
