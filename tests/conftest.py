@@ -20,6 +20,56 @@ def isolated_home(tmp_path, monkeypatch):
     return home
 
 
+# Offscreen nobody can click a modal dialog: one that a test leaves unanswered is closed after this
+# long and fails the test, instead of stopping the whole run.
+UNANSWERED_DIALOG_SECONDS = 30
+BLOCKING_STATIC_DIALOGS = {
+    "QFileDialog": ("getOpenFileName", "getOpenFileNames", "getSaveFileName", "getExistingDirectory"),
+    "QInputDialog": ("getText", "getItem", "getInt", "getDouble"),
+    "QMessageBox": ("question", "warning", "critical", "information"),
+}
+
+
+@pytest.fixture(autouse=True)
+def no_dialog_waits_forever(request, monkeypatch):
+    """A test that opens a modal dialog answers it itself (a QTimer, or a monkeypatched function)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6 import QtWidgets
+    from PySide6.QtCore import QTimer
+    unanswered: list[str] = []
+
+    def with_deadline(exec_):
+        def exec_with_deadline(dialog):
+            def give_up():
+                unanswered.append(f"{type(dialog).__name__} {dialog.windowTitle()!r}")
+                dialog.reject()
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(give_up)
+            timer.start(UNANSWERED_DIALOG_SECONDS * 1000)
+            try:
+                return exec_(dialog)
+            finally:
+                timer.stop()
+        return exec_with_deadline
+
+    def refused(name):
+        def blocking_dialog(*args, **kwargs):
+            raise AssertionError(f"{name} would wait for a click: answer it in the test (monkeypatch it)")
+        return staticmethod(blocking_dialog)
+
+    for cls in (QtWidgets.QDialog, QtWidgets.QMessageBox):
+        if "exec" in vars(cls):              # a class that inherits exec gets the deadline from its base
+            monkeypatch.setattr(cls, "exec", with_deadline(cls.exec))
+    for cls_name, names in BLOCKING_STATIC_DIALOGS.items():
+        for name in names:
+            monkeypatch.setattr(getattr(QtWidgets, cls_name), name, refused(f"{cls_name}.{name}"))
+    yield
+    assert not unanswered, f"modal dialogs left unanswered: {unanswered}"
+
+
 @pytest.fixture(scope="session")
 def mnist():
     from engine.data.datasets import load_mnist
