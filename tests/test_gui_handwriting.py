@@ -143,7 +143,7 @@ def test_a_failed_save_says_so_and_gives_the_drawing_back(window, qtbot, monkeyp
 
 
 @pytest.mark.slow
-def test_fine_tuning_learns_a_flagged_one_drawn_with_the_mouse(window, qtbot, rng):
+def test_fine_tuning_learns_a_flagged_one_drawn_with_the_mouse(window, qtbot, rng, monkeypatch, tmp_path):
     """The style-shift experiment: 1s with a long flag (read as 7s) and crossed 7s, drawn with the mouse."""
     for digit, strokes, count in ((1, FLAGGED_ONE, 20), (7, CROSSED_SEVEN, 8)):
         for _ in range(count):
@@ -179,6 +179,12 @@ def test_fine_tuning_learns_a_flagged_one_drawn_with_the_mouse(window, qtbot, rn
     QTest.mouseClick(panel.back_button, Qt.MouseButton.LeftButton)
     assert library.active is base and tuned in library.entries()
     assert base.model.notes == {} or "finetune" not in base.model.notes
+    # Save… keeps the fine-tuned model in a file, listed under the file's name from then on.
+    from PySide6.QtWidgets import QFileDialog
+    target = tmp_path / "mine.npz"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    QTest.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert target.is_file() and tuned.path == target and tuned.name == "mine"
 
 
 def test_closing_during_fine_tuning_stops_it(window, qtbot):

@@ -2,78 +2,27 @@
 before/after table; the model it started from stays in the library, one click away."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QProgressBar,
-    QPushButton,
-    QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from engine import speed
-from engine.data.datasets import load_mnist
-from engine.training.finetune import FinetuneConfig, FinetuneOutcome, Finetuning, Scores, split_personal
-from engine.storage.model_file import SavedModel, save_model
-from engine.storage.paths import user_data_dir
+from engine.training.finetune import FinetuneConfig, FinetuneOutcome
 
-from ..background import JobContext
 from ..labels import WrappedLabel
+from ..model_actions import ModelSaver
 from ..model_library import ModelEntry, ModelLibrary
+from ..run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone
+from ..settings import read_float, read_int
 from ..spin_box import spin_box
-from ..theme import BAD, GOOD
-from ..run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
-from ..settings import read_float, read_int, read_text
 from ..training_plots import TrainingPlots
+from .before_after_table import AFTER, BEFORE, MNIST, PERSONAL, BeforeAfterTable, percent
+from .finetune_job import MeasuredBefore, Prepared, finetune_job
 from .sample_keeper import SampleKeeper
 
 MIN_SAMPLES = 4
 FEW_HELD_OUT = 20      # below this many held-out samples, the before/after numbers say little
 ORIGIN = "finetuned"
-
-
-@dataclass(frozen=True)
-class Prepared:
-    train: int          # personal samples trained on
-    holdout: int        # personal samples held out to measure
-
-
-@dataclass(frozen=True)
-class MeasuredBefore:
-    scores: Scores
-
-
-def finetune_job(base: SavedModel, base_name: str, x: np.ndarray, t: np.ndarray, config: FinetuneConfig):
-    """What the worker runs: split, load MNIST, measure, fine-tune, measure again."""
-    def run(ctx: JobContext) -> FinetuneOutcome | None:
-        personal = split_personal(x, t, config.holdout, config.seed)
-        tuning = Finetuning(base, personal, load_mnist(), config, base_name)
-        speed.accelerate(tuning.trainer)
-        ctx.report(Prepared(len(personal.train), len(personal.holdout)))
-        ctx.report(MeasuredBefore(tuning.measure_before()))
-        result = run_trainer(ctx, tuning.trainer)
-        if ctx.abandoned:
-            return None
-        ctx.report(Measuring("after"))
-        return tuning.finish(result)
-    return run
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2%}"
 
 
 class FinetunePanel(QWidget):
@@ -89,6 +38,9 @@ class FinetunePanel(QWidget):
         self.run.finished.connect(self._on_finished)
         self.run.failed.connect(self._on_failed)
         self.run.stateChanged.connect(self._on_state)
+        self.saver = ModelSaver(library, settings, self)
+        self.saver.status.connect(self.status)
+        self.saver.error.connect(self.error)
         self._base_entry: ModelEntry | None = None
         self._tuned_entry: ModelEntry | None = None
         self._holdout = 0
@@ -141,20 +93,7 @@ class FinetunePanel(QWidget):
         self.progress.setFormat("Ready")
         self.progress.setValue(0)
 
-        self.table = QTableWidget(2, 2)
-        self.table.setHorizontalHeaderLabels(["Before", "After"])
-        self.table.setVerticalHeaderLabels(["Held-out samples of yours", "MNIST test set"])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.setToolTip("Accuracy before and after fine-tuning. The held-out samples are never trained on.")
-        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._fit_table()
-        for row in range(2):
-            for column in range(2):
-                self._set_cell(row, column, None)
+        self.table = BeforeAfterTable()
         after = QHBoxLayout()
         after.addWidget(self.back_button)
         after.addStretch(1)
@@ -178,21 +117,6 @@ class FinetunePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(box)
         self._update_buttons()
-
-    def _fit_table(self) -> None:
-        self.table.resizeRowsToContents()
-        height = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth() + \
-            sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setFixedHeight(height)
-
-    def _set_cell(self, row: int, column: int, value: float | None, change: float | None = None) -> None:
-        text = percent(value)
-        item = QTableWidgetItem(text)
-        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-        if change is not None and abs(change) >= 0.0005:
-            item.setText(f"{text}  ({change * 100:+.2f} points)")
-            item.setForeground(GOOD if change > 0 else BAD)
-        self.table.setItem(row, column, item)
 
     # State.
     def is_running(self) -> bool:
@@ -244,9 +168,7 @@ class FinetunePanel(QWidget):
         self.settings.setValue("finetune/epochs", config.epochs)
         self.settings.setValue("finetune/lr", self.lr.value())
         self._base_entry = entry
-        for row in range(2):
-            for column in range(2):
-                self._set_cell(row, column, None)
+        self.table.clear_scores()
         self.plots.begin_run()
         self.progress.setRange(0, 0)
         self.progress.setFormat("Loading MNIST and measuring…")
@@ -274,13 +196,12 @@ class FinetunePanel(QWidget):
     def _on_progress(self, event) -> None:
         match event:
             case Prepared(train=train, holdout=holdout):
-                self.table.setVerticalHeaderLabels([f"{holdout} held-out samples of yours", "MNIST test set (10,000)"])
+                self.table.name_rows(f"{holdout} held-out samples of yours", "MNIST test set (10,000)")
                 self._note_holdout(holdout)
-                self._fit_table()
                 self.progress.setFormat(f"Measuring before (training on {train} samples)…")
             case MeasuredBefore(scores=scores):
-                self._set_cell(0, 0, scores.personal)
-                self._set_cell(1, 0, scores.mnist)
+                self.table.set_score(PERSONAL, BEFORE, scores.personal)
+                self.table.set_score(MNIST, BEFORE, scores.mnist)
             case RunStarted():
                 self.progress.setRange(0, event.total_steps)
                 self.plots.plan(event.total_steps, event.epochs)
@@ -314,8 +235,8 @@ class FinetunePanel(QWidget):
             return
         before, after = outcome.before, outcome.after
         personal_change = None if before.personal is None else after.personal - before.personal
-        self._set_cell(0, 1, after.personal, personal_change)
-        self._set_cell(1, 1, after.mnist, after.mnist - before.mnist)
+        self.table.set_score(PERSONAL, AFTER, after.personal, personal_change)
+        self.table.set_score(MNIST, AFTER, after.mnist, after.mnist - before.mnist)
         base = self._base_entry
         name = f"{base.name} + my handwriting ({datetime.now():%H:%M:%S})"
         self._tuned_entry = self.library.add(ModelEntry(name, outcome.model, None, ORIGIN))
@@ -338,23 +259,7 @@ class FinetunePanel(QWidget):
             self.progress.setRange(0, 1)
         self._update_buttons()
 
-    # Saving.
     def save_dialog(self) -> None:
-        if self._tuned_entry is None:
-            return
-        folder = Path(read_text(self.settings, "paths/save", str(user_data_dir() / "models")))
-        path, _ = QFileDialog.getSaveFileName(self, "Save the fine-tuned model", str(folder / "my-handwriting.npz"),
-                                              "ScratchNet models (*.npz)")
-        if path:
-            self.save(path)
-
-    def save(self, path: str) -> None:
-        """Save in the samples' worker queue; the model is then listed under the file's name, now and
-        after a restart."""
-        entry = self._tuned_entry
-        model = entry.model
-
-        def saved(_):
-            self.library.mark_saved(entry, path)
-            self.status.emit(f"Saved to {path}; the model list calls it {entry.name}")
-        self.keeper.submit(lambda: save_model(path, model), saved, title="Cannot save the model")
+        """Save the fine-tuned model to a file the user picks; it is then listed under the file's name."""
+        if self._tuned_entry is not None:
+            self.saver.save_dialog(self._tuned_entry)
