@@ -6,25 +6,18 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.nn.builders import ModelSpec
 from engine.data.datasets import load_mnist
 from engine.experiments.hyperparameter_search import (
     SearchSetup,
@@ -34,14 +27,16 @@ from engine.experiments.hyperparameter_search import (
     default_space,
     random_search,
 )
+from engine.nn.builders import ModelSpec
 from engine.nn.optimizers import OPTIMIZERS
 
 from ..spin_box import spin_box
 from ..theme import ACCENT, BAD, DecadeAxis, percent_axes
-from ..train_form import MNIST_TRAINING_IMAGES
 from .common import ExploreView, RunControls, StatusLine, WrappedLabel
+from .full_training import ask_to_train, full_settings, train_on_the_train_tab
 from .optimizer_playground import NAMES
 from .plots import ACCURACY, brushes_for, plot_widget
+from .trials_table import TrialsTable
 
 EXPLANATION = (
     "How large should the learning rate be, and how strong the weight decay? Nobody can say in advance, so we "
@@ -51,9 +46,6 @@ EXPLANATION = (
     "by their test score would make that score an overly rosy guess of how the network does on new digits. "
     "Each dot is a trial, coloured from red (worst) to green (best). Look for the region where the good trials "
     "gather, then train a full model with the best settings.")
-
-TOP_ROWS = 10
-
 
 class HyperparameterView(ExploreView):
     def __init__(self, train_tab=None, parent=None):
@@ -91,16 +83,7 @@ class HyperparameterView(ExploreView):
         form.addRow("Training images", self.train_size)
         form.addRow("Validation images", self.validation)
 
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["rate", "decay", "validation", "training"])
-        for col, tip in enumerate(("learning rate", "weight decay λ", "accuracy on the validation images",
-                                   "accuracy on the training images")):
-            self.table.horizontalHeaderItem(col).setToolTip(tip)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = TrialsTable()
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.best_label = StatusLine("No trials yet.", lines=2)
         self.train_button = QPushButton("Train a full model with these settings")
@@ -265,26 +248,11 @@ class HyperparameterView(ExploreView):
             self.map_points.setData([], [])
             self.accuracy_points.setData([], [])
         self.failed_points.setData([t.lr for t in failed], [t.weight_decay for t in failed])
-        ranked = sorted(done, key=lambda t: -t.validation_accuracy)[:TOP_ROWS]
-        self._ranked = ranked
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(ranked))
-        for row, t in enumerate(ranked):
-            for col, text in enumerate((f"{t.lr:.2g}", f"{t.weight_decay:.2g}", f"{t.validation_accuracy:.1%}",
-                                        f"{t.train_accuracy:.1%}")):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.table.setItem(row, col, item)
-        if ranked:
-            self.table.selectRow(0)
-        self.table.blockSignals(False)
+        self.table.show_trials(done)
         self._on_selection()
 
     def selected_trial(self) -> Trial | None:
-        rows = self.table.selectionModel().selectedRows()
-        if rows and rows[0].row() < len(self._ranked):
-            return self._ranked[rows[0].row()]
-        return best_trial(self.trials)
+        return self.table.selected_trial() or best_trial(self.trials)
 
     def _on_selection(self) -> None:
         trial = self.selected_trial()
@@ -302,52 +270,10 @@ class HyperparameterView(ExploreView):
         self.train_button.setEnabled(not self.busy() and self.train_tab is not None)
 
     # Handing over to the Train tab.
-    def full_settings(self, trial: Trial) -> dict:
-        """The Train tab's settings for a full model with the trial's settings: its optimizer, rate and
-        decay, on all the training images (the trials saw only a few); the Train tab's network, batch
-        size, epochs, schedule and validation images stay as they are."""
-        form = self.train_tab.form
-        return {**form.values(), "optimizer": self.setup_used.optimizer, "lr": trial.lr,
-                "weight_decay": trial.weight_decay, "train_size": 0}
-
     def confirm_training(self) -> QMessageBox | None:
-        """Say what will be trained and how, and train only if the user agrees (the box is returned
-        open, not waited for, so that training and plots go on behind it)."""
+        """Ask whether to train a full model with the chosen trial's settings (the box is returned open)."""
         trial = self.selected_trial()
         if trial is None or self.train_tab is None or self.setup_used is None:
             return None
-        values = self.full_settings(trial)
-        images = MNIST_TRAINING_IMAGES - int(values["validation"])     # train_size 0: all of them
-        box = QMessageBox(QMessageBox.Icon.Question, "Train a full model",
-                          f"Train {self.setup_used.spec.describe()} with {NAMES[values['optimizer']]}, learning rate "
-                          f"{trial.lr:.2g} and weight decay {trial.weight_decay:.2g}, on all {images:,} training "
-                          f"images for {values['epochs']} epochs?", QMessageBox.StandardButton.Cancel, self)
-        box.setInformativeText(
-            f"The trials trained {self.setup_used.epochs} epochs on {self.setup_used.train_size:,} images each, "
-            "so the full model takes longer and should do better. The Train tab's optimizer, learning rate, weight "
-            "decay and training images are set to these; its epochs, batch size, schedule and validation images "
-            "stay (change them there and press Start to train otherwise).")
-        box.addButton("Train", QMessageBox.ButtonRole.AcceptRole)
-        box.setObjectName("trainConfirm")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda button: box.buttonRole(button) == QMessageBox.ButtonRole.AcceptRole
-                                  and self.train_with(trial))
-        box.open()
-        return box
-
-    def train_with(self, trial: Trial) -> None:
-        if self.train_tab is None or self.train_tab.is_training():
-            return
-        form = self.train_tab.form
-        form.set_values(self.full_settings(trial))
-        tabs = _tab_widget_holding(self.train_tab)
-        if tabs is not None:
-            tabs.setCurrentWidget(self.train_tab)
-        self.train_tab.start()
-
-
-def _tab_widget_holding(widget: QWidget) -> QTabWidget | None:
-    parent = widget.parentWidget()
-    while parent is not None and not isinstance(parent, QTabWidget):
-        parent = parent.parentWidget()
-    return parent
+        values = full_settings(self.train_tab.form.values(), self.setup_used, trial)
+        return ask_to_train(self, self.setup_used, trial, values, lambda: train_on_the_train_tab(self.train_tab, values))
