@@ -5,14 +5,15 @@ on the same run, in one run, seed after seed.
     .venv/bin/python -m bench.time_to_accuracy --quick                a few steps, engine only: proves it runs
 
 Both train on one thread (the app's setting on two cores): the engine through its Trainer with
-engine/speed composed in, as the app does; PyTorch with torch.set_num_threads(1), in a child process of
-its own. The PyTorch run is the engine's run: the same layers (NCHW), the engine's initial weights
-copied in, the same batches in the same order (engine Batches.rows), Adam with the same constants and
-the learning rate of the engine's Schedule at every step. Test accuracy is measured after every epoch,
-outside the timed training; a run's time to the target is the training time of the epochs up to the
-first that reaches it. Each figure is given twice: wall-clock seconds and CPU seconds of the training
-thread (time.thread_time), which a shared machine's load inflates far less. Engine and PyTorch runs
-alternate seed by seed, so that a change in the machine's load hits both alike.
+engine/speed composed in, as the app does; PyTorch with torch.set_num_threads(1), in a child process
+of its own. The PyTorch run is the engine's run: the same layers (NCHW), the engine's initial
+weights copied in, the same batches in the same order (engine Batches.rows), Adam with the same
+constants, the same label smoothing and the learning rate of the engine's Schedule at every step.
+Test accuracy is measured after every epoch, outside the timed training; a run's time to the target
+is the training time of the epochs up to the first that reaches it. Each figure is given twice:
+wall-clock seconds and CPU seconds of the training thread (time.thread_time), which a shared
+machine's load inflates far less. Engine and PyTorch runs alternate seed by seed, so that a change
+in the machine's load hits both alike.
 
 A preset with augmentation is timed on the engine only (see main()).
 
@@ -114,7 +115,7 @@ def torch_run(name: str, seed: int, data: Dataset) -> list[dict]:
                 group["lr"] = trainer.learning_rate(step)
             rows = torch.from_numpy(batches.rows(step))
             optimizer.zero_grad(set_to_none=True)
-            torch.nn.functional.cross_entropy(model(x[rows]), t[rows]).backward()
+            torch.nn.functional.cross_entropy(model(x[rows]), t[rows], label_smoothing=config.label_smoothing).backward()
             optimizer.step()
         seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
         model.eval()

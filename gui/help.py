@@ -27,7 +27,7 @@ GUIDES = {
             "network that reads in the Model box (⋯ renames, saves or removes it). Under the sheet, press the digit "
             "you drew (a button or its key) to keep the drawing as a sample of your handwriting.",
     "Train": "Choose a network (an MLP or a CNN) and how to train it on the left, or a preset (Quick CNN passes "
-             "99% in 11-20 s on two cores); every setting explains itself in its tooltip. Press Start training "
+             "99% in 12-14 s on two cores); every setting explains itself in its tooltip. Press Start training "
              "and watch the loss of every step and the accuracy after every epoch; Pause and Stop act between two "
              "batches. Every run of the session is listed under the plots: tick one to lay its curves over the "
              "live ones, or press Same start to rerun it from the same weights and batches with one setting "

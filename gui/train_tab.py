@@ -33,7 +33,8 @@ from .model_actions import ModelSaver
 from .model_library import ModelEntry, ModelLibrary
 from .run_history import RunHistory, RunRecord
 from .run_controller import EpochDone, Measuring, RunController, RunStarted, StepsDone, run_trainer
-from .train_form import TrainForm, images_trained_on
+from .train_form import TrainForm
+from .train_form_values import images_trained_on
 from .training_plots import TrainingPlots
 
 

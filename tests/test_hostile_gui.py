@@ -33,12 +33,14 @@ def test_bad_settings_fall_back_to_defaults_and_say_so(qtbot):
     the app from ever starting again."""
     from gui.train_form import DEFAULTS
     write_settings({"train/batch_size": "abc", "train/epochs": "1e99", "train/lr": "fast", "train/hidden": "x, y",
-                    "train/arch": "transformer", "train/augment": "maybe", "draw/pen_width": "thick",
+                    "train/arch": "transformer", "train/augment": "maybe", "train/kernel": "3.5",
+                    "train/label_smoothing": "2", "draw/pen_width": "thick",
                     "finetune/epochs": "-3", "explore/experiment": "[1, 2]"})
     window = open_main_window(qtbot)
     form = window.train_tab.form
     assert form.batch_size.value() == DEFAULTS["batch_size"] and form.epochs.value() == DEFAULTS["epochs"]
     assert form.lr.value() == pytest.approx(DEFAULTS["lr"]) and form.arch.currentData() == DEFAULTS["arch"]
+    assert form.kernel.value() == DEFAULTS["kernel"] and form.label_smoothing.value() == DEFAULTS["label_smoothing"]
     assert 0 < window.draw_tab.canvas.pen_width() < 1
     message = window.statusBar().currentMessage()
     assert "settings were not usable" in message and "batch_size" in message and "pen_width" in message

@@ -63,12 +63,14 @@ class ModelSpec:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
 
     def describe(self) -> str:
-        """A short human name, e.g. "MLP 784-100-10, ReLU, He" or "CNN c16-c32-fc100, ReLU, He"."""
+        """A short human name, e.g. "MLP 784-100-10, ReLU, He" or "CNN c16-c32-fc100, ReLU, He" (a kernel
+        other than the book's 5x5 is named: "CNN c8-c16-fc300, 3x3, ReLU, He")."""
         if self.arch == "mlp":
             shape = "MLP " + "-".join(str(n) for n in (784, *self.hidden, self.classes))
         else:
             shape = "CNN " + "-".join([f"c{c}" for c in self.channels] + [f"fc{h}" for h in self.hidden])
-        extras = [self.activation.capitalize() if self.activation != "relu" else "ReLU",
+        extras = [f"{self.kernel}x{self.kernel}"] if self.arch == "cnn" and self.kernel != 5 else []
+        extras += [self.activation.capitalize() if self.activation != "relu" else "ReLU",
                   {"he": "He", "xavier": "Xavier"}.get(self.init, f"std {self.init_std:g}")]
         if self.batchnorm:
             extras.append("BatchNorm")

@@ -6,6 +6,7 @@ the command line, the app and the benchmarks compose it with the plain parts, th
 - data_parallel: a training batch cut into slices that go through the network at the same time;
 - fast_layers, conv_relu_pool, twins: convolution and max-pool twins that copy less, a convolution,
   ReLU and 2x2 max-pool fused into one layer, and which twin each layer trains through;
+- fast_accuracy: the accuracy a run measures, through those twins;
 - fused_optimizers: update rules computed in place;
 - augment_processes, shared_files, side_by_side: augmented batches made ahead in child processes,
   the images that share a random map resampled together."""
@@ -17,9 +18,10 @@ from ..nn.layers import Affine
 from ..training.trainer import Trainer
 from . import augment_processes, threads
 from .data_parallel import ParallelGradient, splittable
-from .twins import training_layers
+from .fast_accuracy import FastAccuracy
 from .fused_optimizers import fused
 from .threads import set_threads, usable_cores
+from .twins import training_layers
 
 # A training batch is cut into slices only when each slice's layer outputs hold at least this many
 # numbers: handing a slice to another thread and back costs about 0.1 ms.
@@ -48,16 +50,18 @@ def accelerate(trainer: Trainer) -> Trainer:
     """Swap the trainer's plain parts for faster ones that give the same batches, gradients and
     updates (to rounding): augmented batches made ahead in child processes; the gradient through
     the layers' fast twins, a large network's batch in slices on the engine's threads (set_threads()
-    says how many); the optimizer's fused twin."""
+    says how many); the optimizer's fused twin; the accuracy after each epoch through the twins."""
     augmenting = trainer.batches.augmentation is not None
     if augmenting:
         trainer.batch_source = augment_processes.ahead
     network, count = trainer.network, slices_worth(trainer)
-    trainer.gradient = ParallelGradient(network, count, training_layers(network.layers, network.input_shape))
+    twins = training_layers(network.layers, network.input_shape)
+    trainer.gradient = ParallelGradient(network, count, twins)
     if count == 1 and threads.threads() > 1 and not augmenting and largest_product(trainer) >= MIN_BLAS_THREADED_PRODUCT:
         # BLAS's threads would compete with the child processes augmenting the batches.
         trainer.gradient = threads.OnBlasThreads(trainer.gradient)
     trainer.optimizer = fused(trainer.optimizer)
+    trainer.accuracy = FastAccuracy(network, twins)
     return trainer
 
 

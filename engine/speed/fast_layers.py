@@ -40,6 +40,9 @@ def im2col_into(x: np.ndarray, k: int, stride: int, pad: int, out: np.ndarray) -
     return out.reshape(rows, cols)
 
 
+ROW_BY_ROW_KERNEL = 3     # input_gradient_from_spread: kernels up to this size, one product per kernel row
+
+
 def spread_gradient(dout_shape: tuple[int, ...], width: int, k: int, stride: int, dtype) -> tuple[np.ndarray, np.ndarray]:
     """A zero buffer for a convolution's output gradient set out at its input's spacing (a stride
     leaves stride-1 zeros between its pixels), with k-1 zeros before and enough after that each of
@@ -56,13 +59,24 @@ def input_gradient_from_spread(spread: np.ndarray, weights: np.ndarray, k: int, 
 
     col2im would add k*k shifted blocks of the column gradient dout @ W.T; this works a kernel row
     at a time instead: each input pixel gets the window of k dout pixels along its row that it fed,
-    one product with the weights gives every kernel row's share at once, and k shifted adds sum them."""
+    one product with the weights gives every kernel row's share, and k shifted adds sum them.
+
+    Those adds take strided pieces of C numbers, which is slow; for a kernel of up to 3 rows a product
+    per row, each share contiguous, costs less. It reads the rows k times, so for larger kernels the
+    one product wins (docs/performance.md)."""
     n, oh, _, f = spread.shape
     wp, c = out.shape[2], out.shape[3]
     sn, sy, sx, sf = spread.strides
     rows = np.empty((n, oh, wp, k, f), dtype=spread.dtype)
     np.copyto(rows, as_strided(spread, (n, oh, wp, k, f), (sn, sy, sx, sx, sf), writeable=False))
-    shares = (rows.reshape(-1, k * f) @ weights).reshape(n, oh, wp, k, c)
+    rows = rows.reshape(-1, k * f)
+    if k <= ROW_BY_ROW_KERNEL:
+        share = np.empty((n, oh, wp, c), dtype=spread.dtype)
+        for i in range(k):
+            np.matmul(rows, weights[:, i * c:(i + 1) * c], out=share.reshape(-1, c))
+            out[:, i:i + (oh - 1) * stride + 1:stride] += share
+        return
+    shares = (rows @ weights).reshape(n, oh, wp, k, c)
     for i in range(k):
         out[:, i:i + (oh - 1) * stride + 1:stride] += shares[:, :, :, i]
 
@@ -125,6 +139,15 @@ class FastConv2D(Conv2D):
         dx = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype=spread.dtype)
         input_gradient_from_spread(spread, weights, k, s, out=dx)
         return dx[:, p:p + h, p:p + w] if p else dx
+
+
+def max_pool_2x2(x: np.ndarray) -> np.ndarray:
+    """2x2 max-pool with stride 2 of an even-sized channels-last batch: the larger of each window's
+    two rows (long contiguous runs), then of the two columns of what is left."""
+    n, h, w, c = x.shape
+    pairs = x.reshape(n, h // 2, 2, w * c)
+    columns = np.maximum(pairs[:, :, 0], pairs[:, :, 1]).reshape(n, h // 2, w // 2, 2, c)
+    return np.maximum(columns[..., 0, :], columns[..., 1, :])
 
 
 class FastMaxPool2D(MaxPool2D):

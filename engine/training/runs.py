@@ -41,7 +41,7 @@ def to_saved_model(trainer: Trainer, spec: ModelSpec | None, dataset_name: str =
     """The trained network with its record; its test accuracy is measured here, and its
     temperature fitted on the validation split (engine/nn/calibration.py)."""
     test, validation = trainer.test, trainer.validation
-    accuracy = trainer.network.accuracy(test.x, test.t) if test is not None and measure_test else None
+    accuracy = trainer.accuracy(test.x, test.t) if test is not None and measure_test else None
     if validation is not None and len(validation) and measure_test:
         calibrate(trainer.network, validation.x, validation.t)
     return SavedModel(trainer.network, spec, trainer.config, trainer.history, accuracy,

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
 
 from engine.experiments.hyperparameter_search import SearchSetup, Trial
 
-from ..train_form import MNIST_TRAINING_IMAGES
+from ..train_form_values import MNIST_TRAINING_IMAGES
 from .optimizer_playground import NAMES
 
 

@@ -16,7 +16,7 @@ from ..series_buffer import SeriesBuffer
 from ..spin_box import spin_box
 from ..labels import WrappedLabel
 from ..theme import SERIES, legend_html
-from ..train_form import parse_sizes
+from ..train_form_values import parse_sizes
 from .common import ExploreView, RunControls, Throttle
 from .optimizer_playground import NAMES
 from .plots import centred_mean, plot_widget
