@@ -49,7 +49,7 @@ TIPS = {
     "schedule": "How the learning rate changes during training: constant, halved every 2 epochs (step), "
                 "smoothly down to zero (cosine), or up for the first quarter of the run and then down (one-cycle).",
     "preset": "Fill the form with a network and run sized for a time budget: Quick CNN passes 99% test "
-              "accuracy in 12-14 seconds on a two-core computer, Best 99.5% in about 2 minutes.",
+              "accuracy in under 15 seconds of training on a two-core computer, Best 99.5% in about 2 minutes.",
     "augment": "Train on randomly shifted, rotated and resized copies of the images: more robust to hand-drawn "
                "digits. It makes an epoch up to about a third longer.",
     "validation": "Training images held back to judge the network while it trains (never the test set).",
