@@ -115,7 +115,8 @@ def torch_run(name: str, seed: int, data: Dataset) -> list[dict]:
                 group["lr"] = trainer.learning_rate(step)
             rows = torch.from_numpy(batches.rows(step))
             optimizer.zero_grad(set_to_none=True)
-            torch.nn.functional.cross_entropy(model(x[rows]), t[rows], label_smoothing=config.label_smoothing).backward()
+            loss = torch.nn.functional.cross_entropy(model(x[rows]), t[rows], label_smoothing=config.label_smoothing)
+            loss.backward()
             optimizer.step()
         seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
         model.eval()

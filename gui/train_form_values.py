@@ -34,8 +34,7 @@ def preset_values(preset: Preset) -> dict:
         "batchnorm": spec.batchnorm, "dropout": spec.dropout, "optimizer": config.optimizer, "lr": config.learning_rate,
         "batch_size": config.batch_size, "epochs": config.epochs, "weight_decay": config.weight_decay,
         "label_smoothing": config.label_smoothing, "schedule": config.schedule, "augment": config.augment,
-        "validation": config.validation,
-        "train_size": config.train_size or 0, "seed": config.seed,
+        "validation": config.validation, "train_size": config.train_size or 0, "seed": config.seed,
     }
 
 

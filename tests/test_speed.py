@@ -240,7 +240,7 @@ def test_an_accelerated_run_trains_the_same_network_as_the_plain_run(split, engi
     spec = ModelSpec(arch="cnn", channels=(16, 32), hidden=(20,), dtype="float64")
     plain, fast = trainer_for(spec, split, augment=True), accelerate(trainer_for(spec, split, augment=True))
     assert isinstance(fast.gradient, ParallelGradient) and fast.batch_source is augment_processes.ahead
-    assert fast.accuracy.layers is fast.gradient.slices[0].layers      # the twins the gradient goes through
+    assert fast.accuracy.__self__.layers is fast.gradient.slices[0].layers      # the twins the gradient goes through
     for trainer in (plain, fast):
         trainer.run()
     for a, b in zip(plain.network.parameters(), fast.network.parameters()):
@@ -309,14 +309,13 @@ def test_training_through_the_fast_layers_gives_the_plain_gradients():
 
 @pytest.mark.parametrize("kernel", [3, 4])       # 4: odd-sized convolution outputs, the separate twins
 def test_the_accuracy_through_the_twins_is_the_plain_accuracy(kernel):
-    from engine.speed.fast_accuracy import FastAccuracy
-    from engine.speed.twins import training_layers
+    from engine.speed.twins import through_twins, training_layers
     rng = np.random.default_rng(5)
     x = rng.random((300, 784), dtype=np.float32) * (rng.random((300, 784)) > 0.6)
     network = ModelSpec(arch="cnn", channels=(4, 6), hidden=(12,), kernel=kernel).build(1)
     t = network.predict(x)
     t[::3] = (t[::3] + 1) % 10                           # two in three right
-    fast = FastAccuracy(network, training_layers(network.layers, network.input_shape))
+    fast = through_twins(network, training_layers(network.layers, network.input_shape)).accuracy
     assert fast(x, t) == network.accuracy(x, t) == pytest.approx(2 / 3, abs=0.01)
     assert fast(x, t, batch_size=7) == network.accuracy(x, t)
     assert np.isnan(fast(x[:0], t[:0]))

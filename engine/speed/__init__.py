@@ -5,8 +5,8 @@ the command line, the app and the benchmarks compose it with the plain parts, th
   for an MLP's products;
 - data_parallel: a training batch cut into slices that go through the network at the same time;
 - fast_layers, conv_relu_pool, twins: convolution and max-pool twins that copy less, a convolution,
-  ReLU and 2x2 max-pool fused into one layer, and which twin each layer trains through;
-- fast_accuracy: the accuracy a run measures, through those twins;
+  ReLU and 2x2 max-pool fused into one layer, which twin each layer trains through, and the
+  network through the twins that measures a run's accuracy;
 - fused_optimizers: update rules computed in place;
 - augment_processes, shared_files, side_by_side: augmented batches made ahead in child processes,
   the images that share a random map resampled together."""
@@ -18,10 +18,9 @@ from ..nn.layers import Affine
 from ..training.trainer import Trainer
 from . import augment_processes, threads
 from .data_parallel import ParallelGradient, splittable
-from .fast_accuracy import FastAccuracy
 from .fused_optimizers import fused
 from .threads import set_threads, usable_cores
-from .twins import training_layers
+from .twins import through_twins, training_layers
 
 # A training batch is cut into slices only when each slice's layer outputs hold at least this many
 # numbers: handing a slice to another thread and back costs about 0.1 ms.
@@ -61,7 +60,7 @@ def accelerate(trainer: Trainer) -> Trainer:
         # BLAS's threads would compete with the child processes augmenting the batches.
         trainer.gradient = threads.OnBlasThreads(trainer.gradient)
     trainer.optimizer = fused(trainer.optimizer)
-    trainer.accuracy = FastAccuracy(network, twins)
+    trainer.accuracy = through_twins(network, twins).accuracy
     return trainer
 
 

@@ -141,13 +141,18 @@ class FastConv2D(Conv2D):
         return dx[:, p:p + h, p:p + w] if p else dx
 
 
-def max_pool_2x2(x: np.ndarray) -> np.ndarray:
+def max_pool_2x2(x: np.ndarray, winners: bool = False):
     """2x2 max-pool with stride 2 of an even-sized channels-last batch: the larger of each window's
-    two rows (long contiguous runs), then of the two columns of what is left."""
+    two rows (long contiguous runs), then of the two columns of what is left. With winners=True,
+    also whether the lower row, then the right column, held the maximum (on a tie they did not, as
+    argmax would pick the first)."""
     n, h, w, c = x.shape
     pairs = x.reshape(n, h // 2, 2, w * c)
-    columns = np.maximum(pairs[:, :, 0], pairs[:, :, 1]).reshape(n, h // 2, w // 2, 2, c)
-    return np.maximum(columns[..., 0, :], columns[..., 1, :])
+    top, bottom = pairs[:, :, 0], pairs[:, :, 1]
+    columns = np.maximum(top, bottom).reshape(n, h // 2, w // 2, 2, c)
+    left, right = columns[..., 0, :], columns[..., 1, :]
+    out = np.maximum(left, right)
+    return (out, bottom > top, right > left) if winners else out
 
 
 class FastMaxPool2D(MaxPool2D):
@@ -164,18 +169,14 @@ class FastMaxPool2D(MaxPool2D):
         return twin
 
     def forward(self, x, train=False):
-        n, h, w, c = x.shape
+        _, h, w, _ = x.shape
         if not (self.size == self.stride == 2 and h % 2 == 0 and w % 2 == 0):
             self.winners = None
             return super().forward(x, train)
-        pairs = x.reshape(n, h // 2, 2, w * c)             # the two rows of each band of windows
-        top, bottom = pairs[:, :, 0], pairs[:, :, 1]
-        row_max = np.maximum(top, bottom)
-        columns = row_max.reshape(n, h // 2, w // 2, 2, c)
-        out = np.maximum(columns[..., 0, :], columns[..., 1, :])
-        if train:
-            # Whether the lower row, then the right column, holds the maximum (on ties it does not).
-            self.winners = (x.shape, bottom > top, columns[..., 1, :] > columns[..., 0, :])
+        if not train:
+            return max_pool_2x2(x)
+        out, lower, right = max_pool_2x2(x, winners=True)
+        self.winners = (x.shape, lower, right)
         return out
 
     def backward(self, dout):
