@@ -17,45 +17,17 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFontDatabase, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen
 
+from engine.data import restroke
+
 UPSAMPLE = 4            # skeletons are traced on MNIST digits upsampled to 112x112
 SKIP = 3                # keep every third skeleton pixel of a polyline
 FONT_STYLES = ("Book", "Bold", "Oblique", "Bold Oblique", "ExtraLight", "Italic", "Bold Italic", "Condensed")
 
 
 # Pen strokes from MNIST digits.
-def _linear_upsample(n: int, factor: int) -> np.ndarray:
-    """(n * factor, n) matrix of linear interpolation between pixel centres."""
-    out = (np.arange(n * factor) + 0.5) / factor - 0.5
-    lo = np.clip(np.floor(out).astype(int), 0, n - 1)
-    hi = np.clip(lo + 1, 0, n - 1)
-    frac = np.clip(out - np.floor(out), 0, 1)
-    m = np.zeros((n * factor, n))
-    m[np.arange(len(out)), lo] += 1 - frac
-    m[np.arange(len(out)), hi] += frac
-    return m
-
-
 def thin(mask: np.ndarray) -> np.ndarray:
-    """Zhang-Suen thinning of a boolean image to one-pixel-wide lines."""
-    img = np.pad(mask.astype(np.uint8), 1)
-    while True:
-        changed = False
-        for first in (True, False):
-            p = img
-            n = [p[:-2, 1:-1], p[:-2, 2:], p[1:-1, 2:], p[2:, 2:], p[2:, 1:-1], p[2:, :-2], p[1:-1, :-2], p[:-2, :-2]]
-            count = sum(x.astype(int) for x in n)
-            transitions = sum(((n[i] == 0) & (n[(i + 1) % 8] == 1)).astype(int) for i in range(8))
-            p2, p4, p6, p8 = n[0], n[2], n[4], n[6]
-            if first:
-                side = (p2 * p4 * p6 == 0) & (p4 * p6 * p8 == 0)
-            else:
-                side = (p2 * p4 * p8 == 0) & (p2 * p6 * p8 == 0)
-            remove = (p[1:-1, 1:-1] == 1) & (count >= 2) & (count <= 6) & (transitions == 1) & side
-            if remove.any():
-                img[1:-1, 1:-1][remove] = 0
-                changed = True
-        if not changed:
-            return img[1:-1, 1:-1].astype(bool)
+    """Zhang-Suen thinning of a boolean image to one-pixel-wide lines (the engine's, for one image)."""
+    return restroke.thin(mask[None])[0]
 
 
 def trace(skeleton: np.ndarray) -> list[list[tuple[int, int]]]:
@@ -95,7 +67,7 @@ def trace(skeleton: np.ndarray) -> list[list[tuple[int, int]]]:
 
 def mnist_strokes(image28: np.ndarray) -> list[np.ndarray]:
     """An MNIST digit (28x28, ink bright, 0..1) as pen strokes: (n, 2) arrays of (x, y) in 0..1."""
-    up = _linear_upsample(28, UPSAMPLE)
+    up = restroke.enlarge_matrix(28, UPSAMPLE)
     big = up @ np.asarray(image28, float) @ up.T
     strokes = []
     for path in trace(thin(big > 0.45)):

@@ -152,6 +152,10 @@ class DrawingCanvas(QWidget):
         under = picture if len(picture) == side else scale_gray(picture, side)
         return np.minimum(under, render_strokes(strokes, self._pen_width, side))
 
+    def is_drawing(self) -> bool:
+        """Whether render_image() is the strokes alone (no picture under them): every stroke meant."""
+        return self.picture() is None
+
     def revision(self) -> int:
         """Goes up with every change to the drawing, so a prediction can tell it is out of date."""
         return self._revision
@@ -161,7 +165,7 @@ class DrawingCanvas(QWidget):
         All zeros while the canvas is blank."""
         if self.is_blank():
             return np.zeros(784, np.float32)
-        processed = to_mnist(self.render_image())
+        processed = to_mnist(self.render_image(), self.is_drawing())
         return np.zeros(784, np.float32) if processed.blank else processed.vector
 
     def _touch(self) -> None:

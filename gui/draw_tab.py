@@ -255,7 +255,7 @@ class DrawTab(QWidget):
         if self.canvas.is_blank():
             self._show(revision, None, np.zeros((28, 28), np.float32))
             return
-        self.predictor.request(revision, self._network(), self.canvas.render_image())
+        self.predictor.request(revision, self._network(), self.canvas.render_image(), self.canvas.is_drawing())
 
     def _on_counted(self, revision: int, digits: int) -> None:
         self._digits_seen = (revision, digits)

@@ -48,7 +48,7 @@ def explain(network: Network | None, strokes: list[np.ndarray], pen_width: float
     if not strokes:
         return Explanation.empty(request, "Draw a digit to see why the network reads it as it does.")
     image = render_for_network(strokes, pen_width)     # exactly what the network reads
-    processed = to_mnist(image)
+    processed = to_mnist(image, drawing=True)
     if network is None:
         return Explanation.empty(request, "No model: train one or open a model file.")
     if processed.blank:

@@ -17,10 +17,11 @@ from .background import keep_until_finished, wait_for
 log = logging.getLogger(__name__)
 
 
-def read_drawing(network: Network | None, image: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, int]:
+def read_drawing(network: Network | None, image: np.ndarray, drawing: bool = False
+                 ) -> tuple[np.ndarray | None, np.ndarray, int]:
     """(probabilities or None when blank, the 28x28 field the network sees, how many digits side by
-    side the ink looks like) for a rendered drawing."""
-    processed = to_mnist(image)
+    side the ink looks like) for a rendered drawing (`drawing`: strokes alone, no picture under them)."""
+    processed = to_mnist(image, drawing)
     if processed.blank or network is None:
         return None, processed.image(), processed.digits
     return network.predict_proba(processed.vector), processed.image(), processed.digits
@@ -30,11 +31,11 @@ class _PredictionWorker(QObject):
     done = Signal(int, object, object, int)
     failed = Signal(int, str)
 
-    @Slot(int, object, object)
-    def predict(self, revision: int, network: Network | None, image: np.ndarray) -> None:
+    @Slot(int, object, object, bool)
+    def predict(self, revision: int, network: Network | None, image: np.ndarray, drawing: bool) -> None:
         try:
             with np.errstate(all="ignore"):
-                probabilities, field, digits = read_drawing(network, image)
+                probabilities, field, digits = read_drawing(network, image, drawing)
             if probabilities is not None and not np.all(np.isfinite(probabilities)):
                 raise ValueError("the model's scores overflow (NaN or infinite)")
         except Exception as e:  # noqa: BLE001 - any failure is reported, and the next drawing is tried again
@@ -50,7 +51,7 @@ class LivePredictor(QObject):
     updated = Signal(int, object, object)   # drawing revision, probabilities (10,) or None, 28x28 field
     failed = Signal(int, str)               # drawing revision, why the model could not read it
     counted = Signal(int, int)              # drawing revision, digits side by side (just before `updated`)
-    _request = Signal(int, object, object)
+    _request = Signal(int, object, object, bool)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -64,14 +65,15 @@ class LivePredictor(QObject):
         keep_until_finished(self._thread, self._worker)
         self._thread.start()
         self._busy = False
-        self._pending: tuple[int, Network | None, np.ndarray] | None = None
+        self._pending: tuple[int, Network | None, np.ndarray, bool] | None = None
 
-    def request(self, revision: int, network: Network | None, image: np.ndarray) -> None:
+    def request(self, revision: int, network: Network | None, image: np.ndarray, drawing: bool = False) -> None:
+        """Read `image` (`drawing`: the canvas's strokes alone, every one meant) with `network`."""
         if self._busy:
-            self._pending = (revision, network, image)
+            self._pending = (revision, network, image, drawing)
         else:
             self._busy = True
-            self._request.emit(revision, network, image)
+            self._request.emit(revision, network, image, drawing)
 
     def _on_done(self, revision: int, probabilities, field, digits: int) -> None:
         self._next()

@@ -44,3 +44,18 @@ def test_the_draw_tab_says_not_sure_when_the_top_probability_is_low(window, qtbo
     unsure[3] = UNSURE_BELOW - 0.1
     window.draw_tab._show(window.canvas.revision(), unsure, np.zeros((28, 28), np.float32))
     assert "not sure" in window.draw_tab.doubt_label.text()
+
+
+def test_a_stroke_drawn_apart_from_the_rest_is_part_of_the_digit(window, qtbot):
+    """A six whose stem stands apart above its loop: a picture would take the stem for dirt, but
+    every stroke on the canvas was meant, so the network sees both, as the preview shows."""
+    angles = np.linspace(0, 2 * np.pi, 40)
+    loop = [(0.5 + 0.2 * np.cos(a), 0.7 + 0.2 * np.sin(a)) for a in angles]
+    stem = [(0.42, 0.02), (0.40, 0.20)]
+    fields = []
+    window.draw_tab.predictor.updated.connect(lambda revision, probabilities, field: fields.append(field))
+    draw_digit(window.canvas, [stem, loop])
+    qtbot.waitUntil(lambda: window.draw_tab.shown_revision == window.canvas.revision())
+    for field in (window.canvas.mnist_vector().reshape(28, 28), fields[-1]):   # the vector, and what the network read
+        cols = np.nonzero(field.any(axis=0))[0]
+        assert np.ptp(cols) < 14          # stem and loop fill the box's height; the loop alone would fill it all

@@ -100,3 +100,20 @@ def test_pieces_are_found_eight_connected():
     found = ink_groups.pieces(mask, mask.astype(float))
     assert sorted(found.area.tolist()) == [2, 2]
     assert ink_groups.pieces(np.zeros((4, 4), bool), np.zeros((4, 4))).area.size == 0
+
+
+def test_a_drawing_keeps_a_stroke_drawn_apart_but_not_a_second_digit(digits):
+    six = np.ones((300, 300))
+    six[20:90, 140:150] = 0.0                        # a stem, drawn apart above the loop
+    yy, xx = np.mgrid[0:300, 0:300]
+    ring = np.abs(np.hypot(yy - 200, xx - 150) - 60) < 6
+    six[ring] = 0.0
+
+    def height_by_width(processed):
+        rows, cols = np.nonzero(processed.image() > 0.3)
+        return (np.ptp(rows) + 1) / (np.ptp(cols) + 1)
+    assert height_by_width(to_mnist(six)) < 1.1                 # a picture: the stem is taken for dirt
+    assert height_by_width(to_mnist(six, drawing=True)) > 1.5   # a drawing: every stroke was meant
+    pair = np.minimum(place(digits[0], 9, 20, 20, canvas=(300, 600)), place(digits[1], 9, 20, 330, canvas=(300, 600)))
+    np.testing.assert_array_equal(to_mnist(pair, drawing=True).vector, to_mnist(pair).vector)
+    assert to_mnist(pair, drawing=True).digits == 2

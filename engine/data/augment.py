@@ -6,7 +6,7 @@ pixel reads the four source pixels around the point the map sends it to, outside
 as blank paper. A map is affine (a shift, rotation, scaling, slant and change of aspect) plus, if
 asked, an elastic distortion: a smooth random field of small displacements, as a hand wobbles
 (Simard et al., 2003). After the map, each image may be retouched on its own (engine/data/retouch.py:
-stroke thickness, a photo's contrast, blur and noise)."""
+another pen, stroke thickness, a photo's contrast, blur and noise)."""
 from __future__ import annotations
 
 import math
@@ -51,11 +51,12 @@ class Augmentation:
     max_elastic: float = 0.0    # pixels: the largest displacement of the elastic field
     thickness: float = 0.0      # strokes grown by up to this share of a pixel a side (worn by half)
     photo: float = 0.0          # the share of images retouched as a photo's preprocessed digit
+    restroke: float = 0.0       # the share of images redrawn along their skeletons with another pen
 
     def __post_init__(self):
-        if not (0 <= self.thickness <= 1 and 0 <= self.photo <= 1):
-            raise ValueError("thickness (a share of a pixel's step) and photo (a share of the images) "
-                             f"must lie in [0, 1], got {self.thickness} and {self.photo}")
+        if not all(0 <= v <= 1 for v in (self.thickness, self.photo, self.restroke)):
+            raise ValueError("thickness (a share of a pixel's step), photo and restroke (shares of the images) "
+                             f"must lie in [0, 1], got {self.thickness}, {self.photo} and {self.restroke}")
 
     def __call__(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """(N, 784) images in [0, 1] -> (N, 784) randomly changed copies, same dtype."""
@@ -89,17 +90,18 @@ class Augmentation:
 
     def retouch(self, images: np.ndarray, rng: np.random.Generator) -> None:
         """Each image's own changes after its map, in place; nothing (and no draw) if none is asked."""
-        if self.thickness or self.photo:
-            retouch(images, rng, self.thickness, self.photo)
+        if self.thickness or self.photo or self.restroke:
+            retouch(images, rng, self.thickness, self.photo, self.restroke)
 
 
 # The named sets of changes the command line and the model files know.
 AUGMENTATIONS = {
     "basic": Augmentation(),
     # Other hands, pens and pictures: slants of +-20 degrees, widths from 0.75 to 1.25 of the height,
-    # wobbles of up to 1.5 pixels, strokes a pixel thinner or thicker, a quarter of the images photo-like.
+    # wobbles of up to 1.5 pixels, half the images redrawn with a pen of one width, strokes a pixel
+    # thinner or thicker, a quarter of the images photo-like.
     "hands": Augmentation(max_shift=2.0, max_rotation=15.0, max_scale=0.12, max_slant=20.0, max_aspect=0.25,
-                          max_elastic=1.5, thickness=1.0, photo=0.25),
+                          max_elastic=1.5, thickness=1.0, photo=0.25, restroke=0.5),
 }
 
 

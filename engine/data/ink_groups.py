@@ -144,10 +144,22 @@ def main_group(found: list[Group], shape: tuple[int, int]) -> Group:
     return max(found, key=weight)
 
 
+def beside(g: Group, main: Group) -> bool:
+    """Whether g lies beside the main group, as a second digit on the same line would: their rows
+    overlap by half of the shorter one's height."""
+    overlap = min(g.box[2], main.box[2]) - max(g.box[0], main.box[0])
+    shorter = min(g.box[2] - g.box[0], main.box[2] - main.box[0])
+    return overlap >= 0.5 * shorter
+
+
 def digits_side_by_side(found: list[Group], main: Group) -> int:
     """How many digits the groups look like: the main one, and every other heavy one beside it."""
-    def beside(g: Group) -> bool:
-        overlap = min(g.box[2], main.box[2]) - max(g.box[0], main.box[0])
-        shorter = min(g.box[2] - g.box[0], main.box[2] - main.box[0])
-        return overlap >= 0.5 * shorter
-    return 1 + sum(1 for g in found if g is not main and g.mass >= DIGIT_SHARE * main.mass and beside(g))
+    return 1 + sum(1 for g in found if g is not main and g.mass >= DIGIT_SHARE * main.mass and beside(g, main))
+
+
+def digit_members(found: list[Group], main: Group, drawing: bool) -> list[int]:
+    """The pieces of the digit: the main group's; in a drawing, whose every stroke was meant, also
+    those of every group not beside it (a 6's stem drawn apart above its loop), but not the specks."""
+    if not drawing:
+        return list(main.members)
+    return [m for g in found if g is main or not beside(g, main) for m in g.members]

@@ -10,7 +10,8 @@ polarity, specks and noise left out, and only the digit's own group of ink kept.
 3. Noise: the spread of the paper pixels, from their median absolute deviation. Ink must stand
    clearly above it, or above a fixed floor.
 4. The digit: the ink's connected pieces, specks dropped and nearby pieces grouped
-   (engine/data/ink_groups.py); the main group and a thin margin around it are kept.
+   (engine/data/ink_groups.py); the main group and a thin margin around it are kept. A drawing
+   on the canvas has no dirt: there every group is kept but one beside the digit (a second digit).
 
 A picture that is a small one enlarged by repeating pixels (an 8x8 digit shown large) is read at
 its own resolution: the same digit, and the margin around the pieces counts its real pixels. The
@@ -159,8 +160,9 @@ def _corrected(v: np.ndarray, level: np.ndarray) -> np.ndarray:
     return (v - level) / np.maximum(1.0 - level, 1e-3)
 
 
-def find_digit(gray: np.ndarray) -> DigitInk | None:
-    """The ink of the digit in a (H, W) grayscale picture in [0, 1]; None when there is none."""
+def find_digit(gray: np.ndarray, drawing: bool = False) -> DigitInk | None:
+    """The ink of the digit in a (H, W) grayscale picture in [0, 1]; None when there is none.
+    `drawing`: the picture is the canvas's strokes alone, so no group of ink is dirt."""
     block = pixel_block(gray)
     if block > 1:                             # an enlarged small picture: its own pixels, the same digit
         gray = gray[::block, ::block]
@@ -182,7 +184,7 @@ def find_digit(gray: np.ndarray) -> DigitInk | None:
         return None
     strength /= peak
     strength[strength < max(NOISE_FLOOR, NOISE_SIGMAS * noise / peak)] = 0.0
-    return _keep_main_group(strength, np.clip(residual_small, 0, None) / peak, factor)
+    return _keep_main_group(strength, np.clip(residual_small, 0, None) / peak, factor, drawing)
 
 
 def paper_and_noise(v: np.ndarray) -> tuple[np.ndarray, float]:
@@ -208,15 +210,15 @@ def paper_and_noise(v: np.ndarray) -> tuple[np.ndarray, float]:
     return level, noise
 
 
-def _keep_main_group(strength: np.ndarray, small: np.ndarray, factor: int) -> DigitInk | None:
-    """Zero everything but the main group of ink pieces and a margin around them."""
+def _keep_main_group(strength: np.ndarray, small: np.ndarray, factor: int, drawing: bool) -> DigitInk | None:
+    """Zero everything but the digit's pieces (ink_groups.digit_members()) and a margin around them."""
     ink = small > otsu(np.clip(small, 0, 1))
     pieces = ink_groups.pieces(ink, small)
     found = ink_groups.groups(pieces)
     if not found:
         return None
     main = ink_groups.main_group(found, ink.shape)
-    keep = _dilate(pieces.paint(np.array(main.members), ink.shape), MARGIN)
+    keep = _dilate(pieces.paint(np.array(ink_groups.digit_members(found, main, drawing)), ink.shape), MARGIN)
     if factor > 1:
         keep = np.repeat(np.repeat(keep, factor, axis=0), factor, axis=1)[:strength.shape[0], :strength.shape[1]]
     if not keep.all():

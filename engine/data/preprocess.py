@@ -61,9 +61,10 @@ def _area_weights(n_out: int, n_in: int, start: float, step: float) -> np.ndarra
     return np.clip(overlap, 0.0, None) / step
 
 
-def to_mnist(image: np.ndarray) -> Preprocessed:
-    """Any grayscale or colour image of one digit -> Preprocessed (its MNIST vector, or blank)."""
-    found = find_digit(to_gray(image))
+def to_mnist(image: np.ndarray, drawing: bool = False) -> Preprocessed:
+    """Any grayscale or colour image of one digit -> Preprocessed (its MNIST vector, or blank).
+    `drawing`: the image is the canvas's strokes alone, every one of them meant (photo.find_digit())."""
+    found = find_digit(to_gray(image), drawing)
     if found is None:
         return Preprocessed(None)
     return Preprocessed(mnist_field(found.strength), found.digits)

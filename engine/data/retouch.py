@@ -4,6 +4,8 @@ pen's weight, and what the preprocessing makes of a photo of the digit.
 - Thickness: strokes grown (grey dilation: each pixel takes the largest of itself and its four
   neighbours) or worn (grey erosion: the smallest), by a random share of that one-pixel step; worn
   by at most half of it, since MNIST's thin strokes would break.
+- Another pen: a share of the images redrawn along their skeletons with a pen of one width
+  (engine/data/restroke.py), before the other changes.
 - Photo-like: a photographed digit reaches the network blurred a little, with a different contrast
   along its strokes and noise around them (engine/data/photo.py leaves only the ink near the digit),
   then cut at the noise floor and brought to full strength, as the preprocessing does.
@@ -13,6 +15,8 @@ retouched at once and the same batch retouched as part of a larger block come ou
 from __future__ import annotations
 
 import numpy as np
+
+from .restroke import restroke_some
 
 SIDE = 28
 NOISE_FLOOR = 0.08     # as engine/data/photo.py
@@ -71,11 +75,15 @@ def photo_like(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x / np.maximum(x.max(axis=(1, 2), keepdims=True), 1e-6)
 
 
-def retouch(images: np.ndarray, rng: np.random.Generator, thickness: float, photo: float) -> None:
-    """(N, 784) images changed in place: strokes thickened by up to `thickness` of a step (worn by up
-    to half that), and a share `photo` of them made photo-like."""
+def retouch(images: np.ndarray, rng: np.random.Generator, thickness: float, photo: float,
+            restroke: float = 0.0) -> None:
+    """(N, 784) images changed in place: a share `restroke` redrawn with another pen, strokes
+    thickened by up to `thickness` of a step (worn by up to half that), and a share `photo` of them
+    made photo-like."""
     if not len(images):
         return
+    if restroke:
+        restroke_some(images, rng, restroke)
     x = images.reshape(len(images), SIDE, SIDE)
     if thickness:
         x[...] = thicken(x, rng.uniform(-0.5 * thickness, thickness, len(x)))
