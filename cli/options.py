@@ -82,8 +82,9 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
     g.add_argument("--augment", nargs="?", const="basic", default=None, choices=list(AUGMENTATIONS),
                    help="random changes of the training images: basic (small shifts, rotations and scalings, "
-                   "the default) or hands (also slants, widths, wobbles, digits redrawn with another pen, stroke "
-                   "weights and photo-like contrast and noise: for other hands, pens and pictures)")
+                   "the default), hands (also slants, widths, wobbles, stroke weights and photo-like contrast and "
+                   "noise: for other hands, pens and pictures) or pens (hands, and half the digits redrawn with "
+                   "a pen of one width)")
     g.add_argument("--eval-test", action="store_true", help="also report test accuracy after every epoch")
 
 

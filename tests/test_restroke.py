@@ -55,3 +55,10 @@ def test_augmentation_redraws_the_share_asked_and_refuses_a_bad_share(images):
     assert all(not np.allclose(a, b) for a, b in zip(x, images[:60]))
     with pytest.raises(ValueError, match="restroke"):
         Augmentation(restroke=1.5)
+
+
+def test_pens_is_hands_with_half_the_digits_redrawn():
+    import dataclasses
+    from engine.data.augment import AUGMENTATIONS
+    assert AUGMENTATIONS["pens"].restroke == 0.5 and AUGMENTATIONS["hands"].restroke == 0
+    assert dataclasses.replace(AUGMENTATIONS["pens"], restroke=0.0) == AUGMENTATIONS["hands"]

@@ -98,10 +98,12 @@ class Augmentation:
 AUGMENTATIONS = {
     "basic": Augmentation(),
     # Other hands, pens and pictures: slants of +-20 degrees, widths from 0.75 to 1.25 of the height,
-    # wobbles of up to 1.5 pixels, half the images redrawn with a pen of one width, strokes a pixel
-    # thinner or thicker, a quarter of the images photo-like.
+    # wobbles of up to 1.5 pixels, strokes a pixel thinner or thicker, a quarter of the images photo-like.
     "hands": Augmentation(max_shift=2.0, max_rotation=15.0, max_scale=0.12, max_slant=20.0, max_aspect=0.25,
-                          max_elastic=1.5, thickness=1.0, photo=0.25, restroke=0.5),
+                          max_elastic=1.5, thickness=1.0, photo=0.25),
+    # The same, and half the images redrawn with a pen of one width (engine/data/restroke.py).
+    "pens": Augmentation(max_shift=2.0, max_rotation=15.0, max_scale=0.12, max_slant=20.0, max_aspect=0.25,
+                         max_elastic=1.5, thickness=1.0, photo=0.25, restroke=0.5),
 }
 
 
