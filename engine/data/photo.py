@@ -184,7 +184,7 @@ def find_digit(gray: np.ndarray, drawing: bool = False) -> DigitInk | None:
         return None
     strength /= peak
     strength[strength < max(NOISE_FLOOR, NOISE_SIGMAS * noise / peak)] = 0.0
-    return _keep_main_group(strength, np.clip(residual_small, 0, None) / peak, factor, drawing)
+    return _keep_digit(strength, np.clip(residual_small, 0, None) / peak, factor, drawing)
 
 
 def paper_and_noise(v: np.ndarray) -> tuple[np.ndarray, float]:
@@ -210,7 +210,7 @@ def paper_and_noise(v: np.ndarray) -> tuple[np.ndarray, float]:
     return level, noise
 
 
-def _keep_main_group(strength: np.ndarray, small: np.ndarray, factor: int, drawing: bool) -> DigitInk | None:
+def _keep_digit(strength: np.ndarray, small: np.ndarray, factor: int, drawing: bool) -> DigitInk | None:
     """Zero everything but the digit's pieces (ink_groups.digit_members()) and a margin around them."""
     ink = small > otsu(np.clip(small, 0, 1))
     pieces = ink_groups.pieces(ink, small)
